@@ -1,0 +1,32 @@
+// BrokerConfig: the broker's settings once read, typed and checked; what the rest of samsa reads.
+
+export interface Listener {
+  /** Listener name, upper-cased as Kafka normalises it (PLAINTEXT). */
+  name: string;
+  /** Host as written, brackets of an IPv6 literal removed; '' means all interfaces. */
+  host: string;
+  port: number;
+}
+
+export interface BrokerConfig {
+  nodeId: number; // node.id (alias broker.id)
+  listeners: Listener[]; // listeners
+  advertisedListeners: Listener[]; // advertised.listeners, else listeners; host '' -> os.hostname()
+  logDirs: string[]; // log.dirs, else log.dir; absolute paths
+  numPartitions: number; // num.partitions
+  defaultReplicationFactor: number; // default.replication.factor
+  autoCreateTopicsEnable: boolean; // auto.create.topics.enable
+  messageMaxBytes: number; // message.max.bytes
+  socketRequestMaxBytes: number; // socket.request.max.bytes
+  queuedMaxRequests: number; // queued.max.requests
+  logSegmentBytes: number; // log.segment.bytes
+  logRollMs: number; // log.roll.ms, else log.roll.hours
+  logRetentionMs: number; // log.retention.ms > .minutes > .hours; -1 = unlimited
+  logRetentionBytes: number; // log.retention.bytes; -1 = unlimited
+  logRetentionCheckIntervalMs: number; // log.retention.check.interval.ms
+  logFlushIntervalMessages: number; // log.flush.interval.messages; Long.MAX_VALUE -> MAX_SAFE_INTEGER
+  logIndexIntervalBytes: number; // log.index.interval.bytes
+  workerThreads: number; // samsa.worker.threads
+  clusterId: string | null; // cluster.id; null = generate on first start
+  logLevel: string; // log.level (samsa's own): a pino level
+}

@@ -1,0 +1,30 @@
+// Fields that more than one key decides: node.id/broker.id is an alias (resolve.ts); here the
+// log directories, the time keys with Kafka's precedence (ms over minutes over hours) and the
+// listeners.
+
+import path from 'node:path';
+import type { BrokerConfig } from './broker-config.js';
+import { resolveListeners } from './listeners.js';
+import type { Settings } from './resolve.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+export function deriveFields(config: BrokerConfig, s: Settings, warnings: string[]): void {
+  const dirs = s.get<string[] | null>('log.dirs') ?? [s.get<string>('log.dir')];
+  config.logDirs = dirs.map((d) => path.resolve(process.cwd(), d));
+
+  config.logRollMs = s.get<number | null>('log.roll.ms') ?? s.get<number>('log.roll.hours') * HOUR_MS;
+
+  const minutes = s.get<number | null>('log.retention.minutes');
+  const retention = s.get<number | null>('log.retention.ms')
+    ?? (minutes !== null ? minutes * MINUTE_MS : s.get<number>('log.retention.hours') * HOUR_MS);
+  config.logRetentionMs = retention < 0 ? -1 : retention; // any negative value means unlimited
+
+  Object.assign(config, resolveListeners({
+    listeners: s.get<string>('listeners'),
+    advertisedListeners: s.get<string | null>('advertised.listeners'),
+    protocolMap: s.get<string | null>('listener.security.protocol.map'),
+    controllerListenerNames: s.get<string[]>('controller.listener.names'),
+  }, warnings));
+}

@@ -1,0 +1,95 @@
+// The key table: every setting samsa reads, one line each (key, type, default, validator, field).
+// A key without a field is read by a rule in derive.ts (precedence between keys, listeners).
+// Adding a setting: add its field to BrokerConfig and one line here.
+
+import os from 'node:os';
+import type { BrokerConfig } from './broker-config.js';
+import {
+  atLeast, nonEmptyList, oneOf, parseBoolean, parseInt32, parseInt64, parseList, parseString,
+  type Parsed, type Parser, type Validator,
+} from './values.js';
+
+export type ValueType = 'int' | 'long' | 'boolean' | 'list' | 'string';
+
+export interface KeyDef {
+  key: string;
+  type: ValueType;
+  /** Parses and validates one raw value. */
+  read(raw: string): Parsed<unknown>;
+  /** The value when the key is not set; null = no default. */
+  defaultValue(): unknown;
+  /** Where the value lands in BrokerConfig; null = read by a rule in derive.ts. */
+  field: keyof BrokerConfig | null;
+  /** Set for a synonym: the key whose value this one supplies (conflicting values are an error). */
+  aliasOf?: string;
+}
+
+/** The BrokerConfig fields a value of type V may be stored in. */
+type FieldFor<V> = { [K in keyof BrokerConfig]-?: [V] extends [BrokerConfig[K]] ? K : never }[keyof BrokerConfig];
+type Default<T> = T | null | (() => T);
+
+function define<T>(type: ValueType, parse: Parser<T>) {
+  return <D extends Default<T>>(
+    key: string,
+    dflt: D,
+    validate: Validator<T> | null,
+    field: FieldFor<T | (null extends D ? null : never)> | null,
+  ): KeyDef => ({
+    key,
+    type,
+    field,
+    defaultValue: () => (typeof dflt === 'function' ? (dflt as () => T)() : dflt),
+    read(raw) {
+      const parsed = parse(raw);
+      if (!parsed.ok || !validate) return parsed;
+      const problem = validate(parsed.value);
+      return problem === null ? parsed : { ok: false, problem };
+    },
+  });
+}
+
+const int = define('int', parseInt32);
+const long = define('long', parseInt64);
+const bool = define('boolean', parseBoolean);
+const list = define('list', parseList);
+const str = define('string', parseString);
+const alias = (key: string, of: KeyDef): KeyDef => ({ ...of, key, field: null, aliasOf: of.key });
+
+export const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const nodeId = int('node.id', 1, atLeast(0), 'nodeId');
+
+export const KEY_TABLE: readonly KeyDef[] = [
+  nodeId,
+  alias('broker.id', nodeId),
+  str('listeners', 'PLAINTEXT://localhost:9092', null, null),
+  str('advertised.listeners', null, null, null),
+  str('listener.security.protocol.map', null, null, null),
+  list('controller.listener.names', [], null, null),
+  list('log.dirs', null, nonEmptyList(), null),
+  str('log.dir', './data', (v) => (v === '' ? 'must not be empty' : null), null),
+  int('num.partitions', 1, atLeast(1), 'numPartitions'),
+  int('default.replication.factor', 1, atLeast(1), 'defaultReplicationFactor'),
+  bool('auto.create.topics.enable', true, null, 'autoCreateTopicsEnable'),
+  int('message.max.bytes', 1048588, atLeast(0), 'messageMaxBytes'),
+  int('socket.request.max.bytes', 104857600, atLeast(1), 'socketRequestMaxBytes'),
+  int('queued.max.requests', 500, atLeast(1), 'queuedMaxRequests'),
+  int('log.segment.bytes', 1073741824, atLeast(1048576), 'logSegmentBytes'),
+  long('log.roll.ms', null, atLeast(1), null),
+  int('log.roll.hours', 168, atLeast(1), null),
+  long('log.retention.ms', null, null, null),
+  int('log.retention.minutes', null, null, null),
+  int('log.retention.hours', 168, null, null),
+  long('log.retention.bytes', -1, null, 'logRetentionBytes'),
+  long('log.retention.check.interval.ms', 300000, atLeast(1), 'logRetentionCheckIntervalMs'),
+  long('log.flush.interval.messages', Number.MAX_SAFE_INTEGER, atLeast(1), 'logFlushIntervalMessages'),
+  int('log.index.interval.bytes', 4096, atLeast(0), 'logIndexIntervalBytes'),
+  int('samsa.worker.threads', () => Math.max(1, os.availableParallelism() - 1), atLeast(1), 'workerThreads'),
+  str('cluster.id', null, clusterIdShape, 'clusterId'),
+  str('log.level', 'info', oneOf(...PINO_LEVELS), 'logLevel'),
+];
+
+export const KEYS: ReadonlyMap<string, KeyDef> = new Map(KEY_TABLE.map((d) => [d.key, d]));
+
+function clusterIdShape(v: string): string | null {
+  return /^[A-Za-z0-9_.-]{1,255}$/.test(v) ? null : `'${v}' is not a cluster id (letters, digits, '_', '-', '.')`;
+}

@@ -1,0 +1,65 @@
+// From raw key=value strings to a BrokerConfig: each key is read through the key table (an error
+// names the key), unknown and not-yet-used keys become warnings, then the fields that several
+// keys decide (derive.ts) are filled in.
+
+import type { BrokerConfig } from './broker-config.js';
+import { deriveFields } from './derive.js';
+import { ConfigError } from './errors.js';
+import { NOT_USED_BY_SAMSA } from './kafka-keys.js';
+import { KEY_TABLE, KEYS } from './keys.js';
+
+/** Typed values of the keys that were set (aliases stored under their target key). */
+export class Settings {
+  private readonly values = new Map<string, unknown>();
+
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
+  }
+
+  isSet(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** The value set for `key`, else its default from the key table. */
+  get<T>(key: string): T {
+    if (this.values.has(key)) return this.values.get(key) as T;
+    const def = KEYS.get(key);
+    if (!def) throw new Error(`config key '${key}' is not in the key table`);
+    return def.defaultValue() as T;
+  }
+}
+
+export function resolveConfig(raw: ReadonlyMap<string, string>): { config: BrokerConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const settings = readSettings(raw, warnings);
+  const fields: Record<string, unknown> = {};
+  for (const def of KEY_TABLE) {
+    if (def.field !== null) fields[def.field] = settings.get(def.key);
+  }
+  const config = fields as unknown as BrokerConfig;
+  deriveFields(config, settings, warnings);
+  return { config, warnings };
+}
+
+function readSettings(raw: ReadonlyMap<string, string>, warnings: string[]): Settings {
+  const settings = new Settings();
+  const setBy = new Map<string, string>(); // target key -> the key (itself or an alias) that set it
+  for (const [key, text] of raw) {
+    const def = KEYS.get(key);
+    if (!def) {
+      if (NOT_USED_BY_SAMSA.has(key)) warnings.push(`config key '${key}' is a Kafka setting not used by samsa; ignored`);
+      else warnings.push(`unknown config key '${key}' ignored`);
+      continue;
+    }
+    const parsed = def.read(text);
+    if (!parsed.ok) throw new ConfigError(key, parsed.problem);
+    const target = def.aliasOf ?? key;
+    const other = setBy.get(target);
+    if (other !== undefined && settings.get(target) !== parsed.value) {
+      throw new ConfigError(key, `conflicts with ${other}=${String(settings.get(target))}`);
+    }
+    setBy.set(target, key);
+    settings.set(target, parsed.value);
+  }
+  return settings;
+}
