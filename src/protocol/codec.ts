@@ -73,7 +73,7 @@ const EMPTY_OBJECT: Message = Object.freeze({});
 function minSizeOf(op: number, compact: boolean, nullable: boolean, struct: StructPlan | null): number {
   if (op < STRING) return FIXED_SIZE[op]!;
   if (op === STRING) return compact ? 1 : 2;
-  if (op === STRUCT) return nullable ? 1 : struct!.minSize;
+  if (op === STRUCT) return nullable || struct === null ? 1 : struct.minSize;
   return compact ? 1 : 4;
 }
 
