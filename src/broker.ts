@@ -1,0 +1,83 @@
+// The broker: wires the rooms of the data path together. Start-up order: log dirs and
+// meta.properties, the topic registry, the shard workers (which recover every partition), the
+// dispatcher, then the listeners. Shutdown runs the other way and flushes every log.
+import type { BrokerConfig } from './config/index.js';
+import type { Logger } from './log.js';
+import { Cluster } from './cluster/cluster.js';
+import { ensureMetaProperties } from './cluster/meta-properties.js';
+import { TopicRegistry } from './cluster/topics.js';
+import { Purgatory } from './fetch/purgatory.js';
+import { Dispatcher } from './server/dispatcher.js';
+import { HANDLERS } from './server/handlers/index.js';
+import { Listeners } from './server/listener.js';
+import { ShardPool } from './workers/pool.js';
+
+/** Requests one connection may have in flight before reading from it pauses. */
+const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+
+export class Broker {
+  readonly purgatory = new Purgatory();
+  readonly dispatcher: Dispatcher;
+  private listeners: Listeners | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly log: Logger,
+    readonly clusterId: string,
+    readonly topics: TopicRegistry,
+    readonly shards: ShardPool,
+    readonly cluster: Cluster,
+  ) {
+    this.dispatcher = new Dispatcher(HANDLERS, this);
+  }
+
+  static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
+    const started = Date.now();
+    const clusterId = ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
+    const topics = TopicRegistry.load(config.logDirs);
+    const shards = new ShardPool(config.workerThreads);
+    const cluster = new Cluster(config, topics, shards);
+    const opened = await cluster.openAll();
+    const failed = opened.filter((o) => o.errorCode !== 0);
+    if (failed.length > 0) {
+      await shards.close();
+      throw new Error(`could not open ${failed.length} partition log(s): ${failed.map((f) => `${f.key}: ${f.error}`).join('; ')}`);
+    }
+    const truncated = opened.filter((o) => o.truncatedBytes > 0);
+    for (const t of truncated) log.warn({ partition: t.key, truncatedBytes: t.truncatedBytes, logEndOffset: t.logEndOffset }, 'recovery truncated a torn or corrupt log tail');
+    const recoveryMs = Date.now() - started;
+
+    const broker = new Broker(config, log, clusterId, topics, shards, cluster);
+    broker.listeners = new Listeners({
+      log,
+      maxRequestBytes: config.socketRequestMaxBytes,
+      maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+      dispatch: broker.dispatcher.dispatch,
+    });
+    const bound = await broker.listeners.open(config.listeners);
+    broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
+    log.info({
+      listeners: bound, logDirs: config.logDirs, workers: config.workerThreads, nodeId: config.nodeId, clusterId,
+      topics: topics.size, partitions: opened.length, recoveryMs,
+    }, 'samsa started');
+    return broker;
+  }
+
+  private async enforceRetention(): Promise<void> {
+    try {
+      const deleted = (await this.shards.broadcast<number>({ op: 'retention', nowMs: Date.now() })).reduce((a, b) => a + b, 0);
+      if (deleted > 0) this.log.info({ segments: deleted }, 'retention deleted old segments');
+    } catch (err) {
+      this.log.error({ err }, 'retention check failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.purgatory.releaseAll();
+    await this.listeners?.close();
+    await this.shards.close();
+    this.log.info('samsa stopped');
+  }
+}

@@ -1,0 +1,137 @@
+// Topic lifecycle on the main thread: create (with validation), auto-create, delete, and
+// opening every partition on its owning shard at start-up. Changes to the registry are made
+// one at a time, so concurrent CreateTopics/DeleteTopics requests never interleave.
+import type { BrokerConfig } from '../config/index.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { ShardPool, partitionKey } from '../workers/pool.js';
+import type { OpenResult } from '../workers/messages.js';
+import { checkTopicConfig, logConfigFor } from './topic-config.js';
+import { TopicRegistry, type TopicInfo, checkTopicName, newTopicId } from './topics.js';
+
+export interface CreateTopicSpec {
+  name: string;
+  numPartitions: number;          // -1: num.partitions
+  replicationFactor: number;      // -1: default.replication.factor
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
+}
+
+export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo }
+
+const MAX_PARTITIONS = 100_000;
+
+export class Cluster {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly config: BrokerConfig, readonly topics: TopicRegistry, readonly shards: ShardPool) {}
+
+  /** Runs registry changes one after another. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  shardFor(topic: string, partition: number): number {
+    return this.shards.shardFor(topic, partition);
+  }
+
+  /** Opens (and recovers) every partition of every known topic on its shard. */
+  async openAll(): Promise<OpenResult[]> {
+    const all = [...this.topics.all()];
+    return this.openPartitions(all);
+  }
+
+  private async openPartitions(topics: TopicInfo[]): Promise<OpenResult[]> {
+    const items = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({
+      topic: t.name, partition: p,
+      open: { key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs) },
+    })));
+    return this.shards.scatter<typeof items[number], OpenResult>(
+      items, (i) => this.shardFor(i.topic, i.partition), (list) => ({ op: 'open', partitions: list.map((i) => i.open) }),
+    );
+  }
+
+  validate(spec: CreateTopicSpec): TopicOutcome {
+    const fail = (errorCode: number, errorMessage: string): TopicOutcome => ({ errorCode, errorMessage });
+    const nameProblem = checkTopicName(spec.name);
+    if (nameProblem !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (spec.name.startsWith('__')) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name ${spec.name} is reserved for internal topics`);
+    if (this.topics.get(spec.name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    const collides = [...this.topics.all()].find((t) => t.name.replace(/\./g, '_') === spec.name.replace(/\./g, '_'));
+    if (collides !== undefined) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collides.name}`);
+    let partitions = spec.numPartitions;
+    if (spec.assignments.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        return fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      const indexes = spec.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+      if (indexes.some((p, i) => p !== i)) return fail(ErrorCode.INVALID_PARTITIONS, 'Partitions should be a consecutive 0-based integer sequence');
+      if (spec.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== this.config.nodeId)) {
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment must name only broker ${this.config.nodeId}, the one broker of this cluster`);
+      }
+      partitions = indexes.length;
+    } else {
+      if (partitions === -1) partitions = this.config.numPartitions;
+      if (partitions <= 0 || partitions > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${spec.numPartitions}.`);
+      const rf = spec.replicationFactor === -1 ? this.config.defaultReplicationFactor : spec.replicationFactor;
+      if (rf <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+      if (rf > 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    const configs: Record<string, string> = {};
+    for (const c of spec.configs) {
+      const problem = checkTopicConfig(c.name, c.value);
+      if (problem !== null) return fail(ErrorCode.INVALID_CONFIG, problem);
+      configs[c.name] = c.value!;
+    }
+    return {
+      errorCode: ErrorCode.NONE, errorMessage: null,
+      topic: { name: spec.name, topicId: newTopicId(), partitions, configs, logDir: this.topics.pickLogDir(), internal: false },
+    };
+  }
+
+  createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicOutcome> {
+    return this.serial(async () => {
+      const outcome = this.validate(spec);
+      if (outcome.topic === undefined || validateOnly) return outcome;
+      return this.install(outcome.topic);
+    });
+  }
+
+  /** Adds a topic the broker itself creates (auto-creation, internal topics). */
+  ensureTopic(name: string, partitions: number, internal = false, configs: Record<string, string> = {}): Promise<TopicOutcome> {
+    return this.serial(async () => {
+      const existing = this.topics.get(name);
+      if (existing !== undefined) return { errorCode: ErrorCode.NONE, errorMessage: null, topic: existing };
+      const nameProblem = checkTopicName(name);
+      if (nameProblem !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+      return this.install({ name, topicId: newTopicId(), partitions, configs, logDir: this.topics.pickLogDir(), internal });
+    });
+  }
+
+  private async install(topic: TopicInfo): Promise<TopicOutcome> {
+    const opened = await this.openPartitions([topic]);
+    const failed = opened.find((o) => o.errorCode !== ErrorCode.NONE);
+    if (failed !== undefined) {
+      await this.dropPartitions(topic);
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not create the log of ${failed.key}: ${failed.error ?? ''}` };
+    }
+    this.topics.add(topic);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+  }
+
+  deleteTopic(name: string): Promise<TopicOutcome> {
+    return this.serial(async () => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+      this.topics.remove(name);
+      await this.dropPartitions(topic);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
+  private async dropPartitions(topic: TopicInfo): Promise<void> {
+    const ps = Array.from({ length: topic.partitions }, (_, p) => p);
+    await this.shards.scatter<number, boolean>(ps, (p) => this.shardFor(topic.name, p), (list) => ({ op: 'delete', keys: list.map((p) => partitionKey(topic.name, p)) }));
+  }
+}

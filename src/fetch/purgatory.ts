@@ -1,0 +1,62 @@
+// Waiting fetches (Kafka's fetch purgatory): a Fetch that found fewer than min_bytes parks here,
+// keyed by the partitions it reads. An append to one of them (reported by the produce path as it
+// completes) counts its bytes towards the wait; the wait ends when enough bytes have arrived,
+// when max_wait_ms runs out, when the client's connection closes, or when the broker shuts down.
+// No timers or polling per partition: one timer per waiting fetch, cleared when it completes.
+import type { PartitionKey } from '../workers/messages.js';
+
+interface Waiter {
+  keys: PartitionKey[];
+  needBytes: number;
+  done: () => void;
+}
+
+export class Purgatory {
+  private readonly byKey = new Map<PartitionKey, Set<Waiter>>();
+  private readonly all = new Set<Waiter>();
+
+  get waiting(): number { return this.all.size; }
+
+  /** Resolves true when at least needBytes were appended to the keys, false on timeout or release. */
+  wait(keys: PartitionKey[], needBytes: number, timeoutMs: number, onRelease: (release: () => void) => void): Promise<boolean> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (satisfied: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.all.delete(waiter);
+        for (const k of keys) {
+          const set = this.byKey.get(k);
+          set?.delete(waiter);
+          if (set?.size === 0) this.byKey.delete(k);
+        }
+        resolve(satisfied);
+      };
+      const waiter: Waiter = { keys, needBytes, done: () => finish(true) };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.all.add(waiter);
+      for (const k of keys) {
+        let set = this.byKey.get(k);
+        if (set === undefined) this.byKey.set(k, set = new Set());
+        set.add(waiter);
+      }
+      onRelease(() => finish(false));
+    });
+  }
+
+  /** Called by the produce path after an append to key of `bytes` bytes. */
+  appended(key: PartitionKey, bytes: number): void {
+    const set = this.byKey.get(key);
+    if (set === undefined) return;
+    for (const w of [...set]) {
+      w.needBytes -= bytes;
+      if (w.needBytes <= 0) w.done();
+    }
+  }
+
+  /** Completes every wait (broker shutdown). */
+  releaseAll(): void {
+    for (const w of [...this.all]) w.done();
+  }
+}

@@ -1,0 +1,144 @@
+// One client connection: reads size-prefixed frames straight into SharedArrayBuffers, hands
+// each complete frame to the dispatcher, and writes the responses back in request order.
+// Limits: a frame above socket.request.max.bytes, a negative size or a frame too short for a
+// request header closes the connection; reading pauses while too many requests are in flight
+// or while the socket's write side is backed up, so nothing is buffered without bound.
+import type net from 'node:net';
+import type { Logger } from '../log.js';
+
+export interface Frame { sab: SharedArrayBuffer; buf: Buffer }
+
+/** What the dispatcher answers for a frame: response chunks, or null for no response (acks=0). */
+export type Reply = Buffer[] | null;
+
+export interface ConnectionOptions {
+  id: number;
+  listenerName: string;
+  maxRequestBytes: number;
+  maxInFlight: number;
+  log: Logger;
+  dispatch: (conn: Connection, frame: Frame) => Promise<Reply>;
+}
+
+/** The smallest frame that can hold apiKey, apiVersion and correlationId. */
+const MIN_FRAME = 8;
+
+export class Connection {
+  readonly id: number;
+  readonly remote: string;
+  readonly log: Logger;
+  closed = false;
+  private readonly closeHooks: (() => void)[] = [];
+  private readonly pending: Promise<Reply>[] = [];
+  private writing = false;
+  private readonly sizeBuf = Buffer.alloc(4);
+  private sizeHave = 0;
+  private frame: Frame | null = null;
+  private frameHave = 0;
+
+  constructor(readonly socket: net.Socket, private readonly opts: ConnectionOptions) {
+    this.id = opts.id;
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.log = opts.log.child({ conn: opts.id, remote: this.remote, listener: opts.listenerName });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.on('close', () => this.onClose());
+  }
+
+  get listenerName(): string { return this.opts.listenerName; }
+
+  /** Called once when the connection goes away (long polls release their waits here). */
+  onClose(hook?: () => void): void {
+    if (hook !== undefined) {
+      if (this.closed) hook(); else this.closeHooks.push(hook);
+      return;
+    }
+    if (this.closed) return;
+    this.closed = true;
+    this.log.info({ inFlight: this.pending.length }, 'connection closed');
+    for (const h of this.closeHooks.splice(0)) h();
+  }
+
+  /** Closes the connection because of what the client sent, with a log line that says why. */
+  reject(reason: string, extra: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.log.warn({ ...extra, reason }, 'closing connection: bad request');
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onData(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length && !this.closed) {
+      if (this.frame === null) {
+        const n = Math.min(4 - this.sizeHave, chunk.length - pos);
+        chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + n);
+        this.sizeHave += n;
+        pos += n;
+        if (this.sizeHave < 4) return;
+        this.sizeHave = 0;
+        const size = this.sizeBuf.readInt32BE(0);
+        if (size < MIN_FRAME || size > this.opts.maxRequestBytes) {
+          this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`);
+          return;
+        }
+        const sab = new SharedArrayBuffer(size);
+        this.frame = { sab, buf: Buffer.from(sab) };
+        this.frameHave = 0;
+      }
+      const frame = this.frame;
+      const n = Math.min(frame.buf.length - this.frameHave, chunk.length - pos);
+      chunk.copy(frame.buf, this.frameHave, pos, pos + n);
+      this.frameHave += n;
+      pos += n;
+      if (this.frameHave === frame.buf.length) {
+        this.frame = null;
+        this.enqueue(frame);
+      }
+    }
+  }
+
+  private enqueue(frame: Frame): void {
+    this.pending.push(this.opts.dispatch(this, frame));
+    if (this.pending.length >= this.opts.maxInFlight) this.socket.pause();
+    if (!this.writing) void this.flush();
+  }
+
+  /** Writes replies in request order as each one completes. */
+  private async flush(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0 && !this.closed) {
+        const reply = await this.pending[0]!;
+        this.pending.shift();
+        if (reply !== null && !this.closed) this.write(reply);
+        this.maybeResume();
+      }
+    } catch (err) {
+      this.log.error({ err }, 'request failed; closing connection');
+      this.socket.destroy();
+      this.onClose();
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private write(chunks: Buffer[]): void {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeInt32BE(size, 0);
+    this.socket.cork();
+    this.socket.write(prefix);
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  private maybeResume(): void {
+    if (this.closed) return;
+    if (this.pending.length < this.opts.maxInFlight && !this.socket.writableNeedDrain) this.socket.resume();
+    else this.socket.pause();
+  }
+}

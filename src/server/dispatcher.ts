@@ -1,0 +1,104 @@
+// Api key + version -> handler. The same registry answers ApiVersions, so what is advertised is
+// exactly what is served. Decodes the request header and body, runs the handler, encodes the
+// response with the right header version. A request that cannot be decoded closes the
+// connection; a handler's failure is logged with its request context and closes the connection
+// too: exceptions never cross the wire.
+import type { Broker } from '../broker.js';
+import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type RequestHeader } from '../protocol/headers.js';
+import { API_MESSAGES, ApiKey, type ApiMessages } from '../protocol/messages/index.js';
+import { Reader } from '../protocol/primitives/reader.js';
+import { Writer } from '../protocol/primitives/writer.js';
+import type { Connection, Frame, Reply } from './connection.js';
+
+export interface RequestContext {
+  header: RequestHeader;
+  conn: Connection;
+  frame: Frame;
+  broker: Broker;
+}
+
+export interface ApiHandler {
+  apiKey: number;
+  /** The versions served. */
+  minVersion: number;
+  maxVersion: number;
+  /** Advertised from a lower version than served (Produce from 0, for librdkafka's exact checks). */
+  advertisedMinVersion?: number;
+  /** Answers the response body, or null for no response at all (Produce with acks=0). */
+  handle(ctx: RequestContext, request: Message): Promise<Message | null> | Message | null;
+}
+
+export interface ApiVersionRange { apiKey: number; minVersion: number; maxVersion: number }
+
+export class Dispatcher {
+  private readonly handlers = new Map<number, { handler: ApiHandler; messages: ApiMessages }>();
+
+  constructor(handlers: ApiHandler[], private readonly broker: Broker) {
+    for (const handler of handlers) {
+      const messages = API_MESSAGES.get(handler.apiKey);
+      if (messages === undefined) throw new Error(`no message declaration for api key ${handler.apiKey}`);
+      this.handlers.set(handler.apiKey, { handler, messages });
+    }
+  }
+
+  /** The advertised ranges, by api key. */
+  apiVersions(): ApiVersionRange[] {
+    return [...this.handlers.values()]
+      .map(({ handler: h }) => ({ apiKey: h.apiKey, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  readonly dispatch = async (conn: Connection, frame: Frame): Promise<Reply> => {
+    const reader = new Reader(frame.buf);
+    let header: RequestHeader;
+    try {
+      header = decodeRequestHeader(reader);
+    } catch (err) {
+      conn.reject('malformed request header', { err: String(err) });
+      return null;
+    }
+    const entry = this.handlers.get(header.apiKey);
+    if (entry === undefined) {
+      conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
+      return null;
+    }
+    const { handler, messages } = entry;
+    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
+      conn.reject(`unsupported version ${header.apiVersion} of ${messages.name} (serves ${handler.minVersion}-${handler.maxVersion})`, { header });
+      return null;
+    }
+    let request: Message;
+    try {
+      request = decodeMessage(messages.request, header.apiVersion, reader);
+    } catch (err) {
+      conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
+      return null;
+    }
+    let response: Message | null;
+    try {
+      response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
+    } catch (err) {
+      conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
+      conn.socket.destroy();
+      return null;
+    }
+    if (response === null || conn.closed) return null;
+    return encodeResponse(messages, header, response);
+  };
+
+  /** Error 35 with the broker's ranges, in the v0 layout the client can always read. */
+  private unsupportedApiVersions(header: RequestHeader): Reply {
+    const messages = this.handlers.get(ApiKey.ApiVersions)!.messages;
+    return encodeResponse(messages, { ...header, apiVersion: 0 }, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.apiVersions() });
+  }
+}
+
+export function encodeResponse(messages: ApiMessages, header: RequestHeader, response: Message): Buffer[] {
+  const w = new Writer();
+  encodeResponseHeader(w, header.correlationId, responseHeaderVersion(header.apiKey, header.apiVersion));
+  encodeMessage(messages.response, header.apiVersion, response, w);
+  return w.toChunks();
+}

@@ -1,0 +1,17 @@
+// ApiVersions (18), versions 0-4. Answered from the dispatcher's own registry, so what is
+// advertised is what is served. An unsupported version is answered by the dispatcher itself
+// (error 35, v0 layout). No features are advertised.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { ApiHandler } from '../dispatcher.js';
+
+export const apiVersions: ApiHandler = {
+  apiKey: ApiKey.ApiVersions,
+  minVersion: 0,
+  maxVersion: 4,
+  handle: (ctx) => ({
+    errorCode: ErrorCode.NONE,
+    apiKeys: ctx.broker.dispatcher.apiVersions(),
+    throttleTimeMs: 0,
+  }),
+};

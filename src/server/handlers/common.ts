@@ -1,0 +1,33 @@
+// What several handlers share: this broker's endpoint as a client on a given listener sees it,
+// the one-replica partition layout of a single-node cluster, and the authorized-operations
+// bit fields (no ACLs: everything a topic or cluster supports is allowed).
+import type { TopicInfo } from '../../cluster/topics.js';
+import type { RequestContext } from '../dispatcher.js';
+
+/** Kafka's "not requested" value for authorized-operations fields. */
+export const OPERATIONS_NOT_REQUESTED = -2147483648;
+// AclOperation codes: READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
+// DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, CREATE_TOKENS 13, DESCRIBE_TOKENS 14.
+const bits = (ops: number[]): number => ops.reduce((acc, op) => acc | (1 << op), 0);
+export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
+export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12, 13, 14]);
+
+/** The leader epoch every partition has on a single broker that never changes leaders. */
+export const LEADER_EPOCH = 0;
+
+export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
+  const { config } = ctx.broker;
+  const l = config.advertisedListeners.find((a) => a.name === ctx.conn.listenerName) ?? config.advertisedListeners[0]!;
+  return { nodeId: config.nodeId, host: l.host, port: l.port, rack: null };
+}
+
+export function partitionLayout(ctx: RequestContext, topic: TopicInfo): {
+  errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch: number;
+  replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[];
+}[] {
+  const node = ctx.broker.config.nodeId;
+  return Array.from({ length: topic.partitions }, (_, p) => ({
+    errorCode: 0, partitionIndex: p, leaderId: node, leaderEpoch: LEADER_EPOCH,
+    replicaNodes: [node], isrNodes: [node], offlineReplicas: [],
+  }));
+}

@@ -1,0 +1,52 @@
+// ListOffsets (2), versions 1-10: earliest (-2), latest (-1), max timestamp (-3, v7+),
+// earliest local (-4) and latest tiered (-5, no tiered storage: -1), or the first offset at or
+// after a timestamp, found through the time index by the owning shard.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { partitionKey } from '../../workers/pool.js';
+import type { ListOffsetsItem, ListOffsetsResult } from '../../workers/messages.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { LEADER_EPOCH } from './common.js';
+
+interface ListPartition { partitionIndex: number; timestamp: number }
+interface ListTopic { name: string; partitions: ListPartition[] }
+
+export const listOffsets: ApiHandler = {
+  apiKey: ApiKey.ListOffsets,
+  minVersion: 1,
+  maxVersion: 10,
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const topics = req.topics as ListTopic[];
+    const items: ListOffsetsItem[] = [];
+    const shards: number[] = [];
+    const answers: number[] = []; // index into items, or -1 for an unknown partition
+    for (const t of topics) {
+      const topic = broker.topics.get(t.name);
+      for (const p of t.partitions) {
+        if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          answers.push(-1);
+          continue;
+        }
+        answers.push(items.length);
+        items.push({ key: partitionKey(t.name, p.partitionIndex), timestamp: p.timestamp });
+        shards.push(broker.cluster.shardFor(t.name, p.partitionIndex));
+      }
+    }
+    const results = await broker.shards.scatter<ListOffsetsItem, ListOffsetsResult>(items, (_, i) => shards[i]!, (list) => ({ op: 'listOffsets', items: list }));
+    let a = 0;
+    return {
+      throttleTimeMs: 0,
+      topics: topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const answer = answers[a++]!;
+          const r: ListOffsetsResult = answer < 0
+            ? { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 }
+            : results[answer]!;
+          return { partitionIndex: p.partitionIndex, errorCode: r.errorCode, timestamp: r.timestamp, offset: r.offset, leaderEpoch: r.errorCode === ErrorCode.NONE ? LEADER_EPOCH : -1 };
+        }),
+      })),
+    };
+  },
+};

@@ -1,0 +1,71 @@
+// Metadata (3), versions 0-12: brokers, cluster id, controller, and topics with their
+// partitions. Auto-creates requested topics when auto.create.topics.enable is on and the
+// request allows it (always, before v4). Topics may be named by id from v10.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/primitives/reader.js';
+import type { TopicInfo } from '../../cluster/topics.js';
+import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
+
+interface RequestTopic { topicId: string; name: string | null }
+
+export const metadata: ApiHandler = {
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, req) {
+    const version = ctx.header.apiVersion;
+    const { broker } = ctx;
+    const requested = req.topics as RequestTopic[] | null;
+    const allTopics = requested === null || (version === 0 && requested.length === 0);
+    const autoCreate = broker.config.autoCreateTopicsEnable && (version < 4 || req.allowAutoTopicCreation === true);
+    const withOps = req.includeTopicAuthorizedOperations === true;
+
+    const topics = [];
+    if (allTopics) {
+      for (const t of broker.topics.all()) topics.push(describe(ctx, t, withOps));
+    } else {
+      for (const r of requested) topics.push(await lookup(ctx, r, autoCreate, withOps));
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [advertisedEndpoint(ctx)],
+      clusterId: broker.clusterId,
+      controllerId: broker.config.nodeId,
+      topics,
+      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+    };
+  },
+};
+
+async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean, withOps: boolean) {
+  const { broker } = ctx;
+  if (r.name === null || r.name === undefined) {
+    const byId = r.topicId !== ZERO_UUID ? broker.topics.getById(r.topicId) : undefined;
+    if (byId !== undefined) return describe(ctx, byId, withOps);
+    return failed(ErrorCode.UNKNOWN_TOPIC_ID, null, r.topicId);
+  }
+  const known = broker.topics.get(r.name);
+  if (known !== undefined) return describe(ctx, known, withOps);
+  if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, r.name);
+  const created = await broker.cluster.ensureTopic(r.name, broker.config.numPartitions);
+  if (created.topic === undefined) return failed(created.errorCode, r.name);
+  ctx.conn.log.info({ topic: r.name, partitions: created.topic.partitions }, 'topic auto-created');
+  return describe(ctx, created.topic, withOps);
+}
+
+function describe(ctx: RequestContext, t: TopicInfo, withOps: boolean) {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: t.internal,
+    partitions: partitionLayout(ctx, t),
+    topicAuthorizedOperations: withOps ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+}
+
+function failed(errorCode: number, name: string | null, topicId = ZERO_UUID) {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
+}

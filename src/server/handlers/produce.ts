@@ -1,0 +1,85 @@
+// Produce (0), versions 3-11, advertised from 0 (librdkafka 2.0 checks exact version ranges).
+// Splits the request's partitions by owning shard; each shard validates the batches (magic 2,
+// length, CRC-32C, max.message.bytes) and appends them where they lie, in the shared frame.
+// acks 0 answers nothing, 1 and -1 answer once the append returns (a single broker is the whole
+// ISR). Transactions and idempotent producer state are not handled here yet.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { partitionKey } from '../../workers/pool.js';
+import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
+import { maxMessageBytes } from '../../cluster/topic-config.js';
+import type { ApiHandler } from '../dispatcher.js';
+
+interface PartitionData { index: number; records: Buffer | null }
+interface TopicData { name: string; partitionData: PartitionData[] }
+
+interface Slot { topic: number; partition: number; errorCode: number; item?: ProduceItem; result?: ProduceResult }
+
+export const produce: ApiHandler = {
+  apiKey: ApiKey.Produce,
+  minVersion: 3,
+  maxVersion: 11,
+  advertisedMinVersion: 0,
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const acks = req.acks as number;
+    const topicData = req.topicData as TopicData[];
+    const ackError = acks === 0 || acks === 1 || acks === -1 ? ErrorCode.NONE : ErrorCode.INVALID_REQUIRED_ACKS;
+
+    const slots: Slot[] = [];
+    const items: ProduceItem[] = [];
+    const itemShards: number[] = [];
+    topicData.forEach((t, ti) => {
+      const topic = broker.topics.get(t.name);
+      t.partitionData.forEach((p, pi) => {
+        const slot: Slot = { topic: ti, partition: pi, errorCode: ackError };
+        slots.push(slot);
+        if (slot.errorCode !== ErrorCode.NONE) return;
+        if (topic === undefined || p.index < 0 || p.index >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (p.records === null || p.records.length === 0) slot.errorCode = ErrorCode.CORRUPT_MESSAGE;
+        else {
+          // The records are a view of the frame's SharedArrayBuffer: the shard reads them in place.
+          slot.item = { key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length, maxMessageBytes: maxMessageBytes(broker.config, topic.configs) };
+          items.push(slot.item);
+          itemShards.push(broker.cluster.shardFor(t.name, p.index));
+        }
+      });
+    });
+
+    if (items.length > 0) {
+      const results = await broker.shards.scatter<ProduceItem, ProduceResult>(
+        items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab, items: list }),
+      );
+      let r = 0;
+      for (const slot of slots) {
+        if (slot.item === undefined) continue;
+        const result = results[r++]!;
+        slot.result = result;
+        slot.errorCode = result.errorCode;
+        if (result.errorCode === ErrorCode.NONE) broker.purgatory.appended(slot.item.key, result.bytes);
+        else if (result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
+      }
+    }
+
+    if (acks === 0) return null;
+    let s = 0;
+    return {
+      responses: topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => {
+          const slot = slots[s++]!;
+          return {
+            index: p.index,
+            errorCode: slot.errorCode,
+            baseOffset: slot.result !== undefined && slot.result.errorCode === ErrorCode.NONE ? slot.result.baseOffset : -1,
+            logAppendTimeMs: -1,
+            logStartOffset: slot.result?.logStartOffset ?? -1,
+            recordErrors: [],
+            errorMessage: null,
+          };
+        }),
+      })),
+      throttleTimeMs: 0,
+    };
+  },
+};

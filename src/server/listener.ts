@@ -1,0 +1,66 @@
+// The TCP listeners: binds each configured listener (localhost means both 127.0.0.1 and ::1,
+// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection.
+import net from 'node:net';
+import type { Listener } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+
+export interface ListenOptions {
+  log: Logger;
+  maxRequestBytes: number;
+  maxInFlight: number;
+  dispatch: ConnectionOptions['dispatch'];
+}
+
+function bindAddresses(host: string): string[] {
+  if (host === 'localhost') return ['127.0.0.1', '::1'];
+  if (host === '') return ['::'];
+  return [host.replace(/^\[(.*)\]$/, '$1')];
+}
+
+export class Listeners {
+  private readonly servers: net.Server[] = [];
+  readonly connections = new Set<Connection>();
+  private nextId = 1;
+
+  constructor(private readonly opts: ListenOptions) {}
+
+  async open(listeners: Listener[]): Promise<string[]> {
+    const bound: string[] = [];
+    for (const l of listeners) {
+      for (const address of bindAddresses(l.host)) {
+        const server = net.createServer((socket) => this.accept(socket, l.name));
+        try {
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen({ host: address, port: l.port, ipv6Only: address === '::1' }, () => resolve());
+          });
+        } catch (err) {
+          // ::1 may be missing on a host without IPv6; 127.0.0.1 still serves localhost.
+          if (l.host === 'localhost' && address === '::1') {
+            this.opts.log.warn({ err }, 'could not bind ::1; serving localhost on 127.0.0.1 only');
+            continue;
+          }
+          throw err;
+        }
+        server.on('error', (err) => this.opts.log.error({ err, address }, 'listener error'));
+        this.servers.push(server);
+        const a = server.address() as net.AddressInfo;
+        bound.push(`${l.name}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      }
+    }
+    return bound;
+  }
+
+  private accept(socket: net.Socket, listenerName: string): void {
+    const conn = new Connection(socket, { id: this.nextId++, listenerName, ...this.opts });
+    this.connections.add(conn);
+    conn.onClose(() => this.connections.delete(conn));
+    conn.log.info('connection opened');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const c of this.connections) c.socket.destroy();
+  }
+}

@@ -1,0 +1,43 @@
+// The messages that cross between the main thread and a shard worker: one task type per
+// operation, and what each answers. Record bytes travel by reference: produce data sits in the
+// SharedArrayBuffer the frame was read into; fetched data comes back in transferred buffers.
+import type { LogConfig } from '../storage/log.js';
+
+/** A partition is named across threads by "<topic>-<partition>", its directory name. */
+export type PartitionKey = string;
+
+export interface OpenPartition { key: PartitionKey; dir: string; config: LogConfig }
+
+export interface ProduceItem { key: PartitionKey; start: number; length: number; maxMessageBytes: number }
+export interface ProduceResult { errorCode: number; baseOffset: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
+
+export interface FetchItem { key: PartitionKey; fetchOffset: number; maxBytes: number }
+export interface FetchResult {
+  errorCode: number; highWatermark: number; logStartOffset: number;
+  /** The stored batches, untouched; a view into a buffer transferred from the worker. */
+  records: Buffer | null;
+}
+
+export interface ListOffsetsItem { key: PartitionKey; timestamp: number }
+export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number }
+
+export interface PartitionState { key: PartitionKey; logStartOffset: number; logEndOffset: number; sizeInBytes: number; segmentCount: number }
+
+export type ShardTask =
+  | { op: 'open'; partitions: OpenPartition[] }
+  | { op: 'produce'; sab: SharedArrayBuffer; items: ProduceItem[] }
+  | { op: 'fetch'; items: FetchItem[] }
+  | { op: 'listOffsets'; items: ListOffsetsItem[] }
+  | { op: 'delete'; keys: PartitionKey[] }
+  | { op: 'retention'; nowMs: number }
+  | { op: 'state'; keys: PartitionKey[] | null }
+  | { op: 'close' };
+
+export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }
+
+/** Well-known timestamps of ListOffsets. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+export const LATEST_TIERED_TIMESTAMP = -5;

@@ -1,0 +1,78 @@
+// The main thread's handle on the shard workers: one single-thread Piscina pool per shard, so
+// that every partition has exactly one owning thread (Piscina has no affinity of its own).
+// Routes each partition to its shard, splits a request's items by shard and gathers the answers
+// back into request order.
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { PartitionKey, ShardTask } from './messages.js';
+
+const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
+
+/** FNV-1a over the topic name, plus the partition: partitions of one topic spread over the shards. */
+export function shardOf(topic: string, partition: number, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < topic.length; i++) {
+    h ^= topic.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return ((h >>> 0) + partition) % shards;
+}
+
+export class ShardPool {
+  private readonly shards: Piscina[];
+
+  constructor(readonly size: number) {
+    this.shards = Array.from({ length: size }, (_, i) => new Piscina({
+      filename: SHARD_FILE,
+      name: 'default',
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Appends and reads are synchronous; one task at a time keeps a partition's writes ordered.
+      concurrentTasksPerWorker: 1,
+      // The worker must keep an event loop of its own, not spin in Atomics.wait.
+      atomics: 'disabled',
+      maxQueue: 'auto',
+      workerData: { shard: i },
+    }));
+  }
+
+  shardFor(topic: string, partition: number): number {
+    return shardOf(topic, partition, this.size);
+  }
+
+  run<T>(shard: number, task: ShardTask): Promise<T> {
+    return this.shards[shard]!.run(task) as Promise<T>;
+  }
+
+  /** Runs one task per shard over the items that belong to it; answers in the items' order. */
+  async scatter<I, R>(items: I[], shardOfItem: (item: I, index: number) => number, makeTask: (items: I[]) => ShardTask): Promise<R[]> {
+    const byShard = new Map<number, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const s = shardOfItem(items[i]!, i);
+      let list = byShard.get(s);
+      if (list === undefined) byShard.set(s, list = []);
+      list.push(i);
+    }
+    const out = new Array<R>(items.length);
+    await Promise.all([...byShard].map(async ([shard, indexes]) => {
+      const results = await this.run<R[]>(shard, makeTask(indexes.map((i) => items[i]!)));
+      for (let j = 0; j < indexes.length; j++) out[indexes[j]!] = results[j]!;
+    }));
+    return out;
+  }
+
+  /** Sends the same task to every shard and gathers the answers. */
+  broadcast<R>(task: ShardTask): Promise<R[]> {
+    return Promise.all(this.shards.map((_, i) => this.run<R>(i, task)));
+  }
+
+  async close(): Promise<void> {
+    await this.broadcast({ op: 'close' });
+    await Promise.all(this.shards.map((p) => p.destroy()));
+  }
+}
+
+export function partitionKey(topic: string, partition: number): PartitionKey {
+  return `${topic}-${partition}`;
+}

@@ -1,0 +1,137 @@
+// A shard worker: the one thread that owns a set of partition logs. It validates and appends
+// produced batches, reads stored batches out untouched for Fetch, and answers offset lookups.
+// Every operation on a partition's files happens here and nowhere else.
+import { Piscina } from 'piscina';
+import { PartitionLog } from '../storage/log.js';
+import { scanBatches } from '../protocol/records/batch.js';
+import { ErrorCode } from '../protocol/errors.js';
+import {
+  type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
+  type OpenResult, type PartitionKey, type PartitionState, type ProduceItem, type ProduceResult, type ShardTask,
+  EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
+} from './messages.js';
+
+const logs = new Map<PartitionKey, PartitionLog>();
+
+function open(partitions: OpenPartition[]): OpenResult[] {
+  return partitions.map(({ key, dir, config }) => {
+    try {
+      const existing = logs.get(key);
+      const log = existing ?? PartitionLog.open(dir, config);
+      logs.set(key, log);
+      return { key, logEndOffset: log.logEndOffset, errorCode: ErrorCode.NONE, ...log.recovery };
+    } catch (err) {
+      return { key, logEndOffset: -1, truncatedBytes: 0, scannedBytes: 0, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, error: String(err) };
+    }
+  });
+}
+
+function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
+  return items.map(({ key, start, length, maxMessageBytes }) => {
+    const log = logs.get(key);
+    if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const records = Buffer.from(sab, start, length);
+    const scan = scanBatches(records);
+    if (scan.code !== ErrorCode.NONE) return produceError(scan.code, log);
+    for (const batch of scan.batches) {
+      if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
+    }
+    try {
+      const { baseOffset } = log.append(records, scan.batches);
+      return { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
+    } catch (err) {
+      console.error(`append to ${key} failed: ${String(err)}`);
+      return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);
+    }
+  });
+}
+
+function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
+  return { errorCode, baseOffset: -1, logStartOffset: log?.logStartOffset ?? -1, logEndOffset: log?.logEndOffset ?? -1, records: 0, bytes: 0 };
+}
+
+function fetch(items: FetchItem[]): unknown {
+  const transfer: ArrayBuffer[] = [];
+  const results = items.map(({ key, fetchOffset, maxBytes }): FetchResult => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, logStartOffset: -1, records: null };
+    try {
+      const { code, records } = log.read(fetchOffset, maxBytes);
+      if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
+      return { errorCode: code, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records: code === ErrorCode.NONE ? records : null };
+    } catch (err) {
+      console.error(`read from ${key} failed: ${String(err)}`);
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records: null };
+    }
+  });
+  if (transfer.length === 0) return results;
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: results } as never);
+}
+
+function listOffsets(items: ListOffsetsItem[]): ListOffsetsResult[] {
+  return items.map(({ key, timestamp }) => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, timestamp: -1, offset: -1 };
+    const found = (offset: number, ts = -1): ListOffsetsResult => ({ errorCode: ErrorCode.NONE, timestamp: ts, offset });
+    switch (timestamp) {
+      case LATEST_TIMESTAMP: return found(log.logEndOffset);
+      case EARLIEST_TIMESTAMP:
+      case EARLIEST_LOCAL_TIMESTAMP: return found(log.logStartOffset);
+      case LATEST_TIERED_TIMESTAMP: return found(-1);
+      case MAX_TIMESTAMP: {
+        const max = log.maxTimestamp();
+        return max === null ? found(-1) : found(max.offset, max.timestamp);
+      }
+      default: {
+        if (timestamp < 0) return { errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1, offset: -1 };
+        const at = log.offsetForTimestamp(timestamp);
+        return at === null ? found(-1) : found(at.offset, at.timestamp);
+      }
+    }
+  });
+}
+
+function state(keys: PartitionKey[] | null): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (const key of keys ?? logs.keys()) {
+    const log = logs.get(key);
+    if (log !== undefined) out.push({ key, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, sizeInBytes: log.sizeInBytes, segmentCount: log.segmentCount });
+  }
+  return out;
+}
+
+function remove(keys: PartitionKey[]): boolean[] {
+  return keys.map((key) => {
+    const log = logs.get(key);
+    if (log === undefined) return false;
+    logs.delete(key);
+    log.deleteAll();
+    return true;
+  });
+}
+
+function retention(nowMs: number): number {
+  let deleted = 0;
+  for (const log of logs.values()) deleted += log.enforceRetention(nowMs);
+  return deleted;
+}
+
+function close(): number {
+  for (const log of logs.values()) log.close();
+  const n = logs.size;
+  logs.clear();
+  return n;
+}
+
+export default function run(task: ShardTask): unknown {
+  switch (task.op) {
+    case 'open': return open(task.partitions);
+    case 'produce': return produce(task.sab, task.items);
+    case 'fetch': return fetch(task.items);
+    case 'listOffsets': return listOffsets(task.items);
+    case 'delete': return remove(task.keys);
+    case 'retention': return retention(task.nowMs);
+    case 'state': return state(task.keys);
+    case 'close': return close();
+  }
+}
