@@ -1,0 +1,97 @@
+// A fixed-width entry file held whole in memory: the shared body of the offset index and the time
+// index. The file holds exactly `count` entries, no preallocation and no header; the in-memory buffer
+// mirrors it byte for byte and grows by doubling, so appends do not allocate per entry. Entries are
+// written with positional writes at count * entrySize; truncation shortens memory and file together.
+// The fd is opened lazily (closed segments never write, so they hold no index fd).
+import * as fs from 'node:fs';
+
+const INITIAL_CAPACITY_BYTES = 4096;
+
+export class IndexFile {
+  readonly path: string;
+  /** The segment's base offset; entries store offsets relative to it. */
+  readonly baseOffset: number;
+  readonly entrySize: number;
+  /** Entries, big-endian, exactly as in the file; only [0, count * entrySize) is meaningful. */
+  protected buf: Buffer;
+  protected count = 0;
+  /** False when the file was absent or its length was not a whole number of entries. */
+  readonly loadedIntact: boolean;
+  private fd = -1;
+  private persisted = 0;
+
+  constructor(filePath: string, baseOffset: number, entrySize: number) {
+    this.path = filePath;
+    this.baseOffset = baseOffset;
+    this.entrySize = entrySize;
+    let bytes: Buffer | null = null;
+    try {
+      bytes = fs.readFileSync(filePath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.buf = Buffer.alloc(Math.max(INITIAL_CAPACITY_BYTES, bytes?.length ?? 0));
+    if (bytes !== null) {
+      bytes.copy(this.buf);
+      this.count = Math.floor(bytes.length / entrySize);
+      this.persisted = this.count;
+    }
+    this.loadedIntact = bytes !== null && bytes.length % entrySize === 0;
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  /** Byte position in `buf` of a new entry, appended in memory only (persist() writes it). */
+  protected reserve(): number {
+    const at = this.count * this.entrySize;
+    if (at + this.entrySize > this.buf.length) {
+      const grown = Buffer.alloc(this.buf.length * 2);
+      this.buf.copy(grown, 0, 0, at);
+      this.buf = grown;
+    }
+    this.count++;
+    return at;
+  }
+
+  /** Writes the entries appended since the last persist (creating the file if needed). */
+  persist(): void {
+    const fd = this.openFd();
+    const from = this.persisted * this.entrySize;
+    const to = this.count * this.entrySize;
+    let done = from;
+    while (done < to) done += fs.writeSync(fd, this.buf, done, to - done, done);
+    this.persisted = this.count;
+  }
+
+  /** Back to the first `entries` entries, in memory and in the file (after a failed append). */
+  rollbackTo(entries: number): void {
+    this.count = Math.min(this.count, entries);
+    fs.ftruncateSync(this.openFd(), this.count * this.entrySize);
+    this.persisted = this.count;
+  }
+
+  /** Drops every entry and rewrites the file from scratch (used when rebuilding). */
+  reset(): void {
+    this.count = 0;
+    this.persisted = 0;
+    fs.ftruncateSync(this.openFd(), 0);
+  }
+
+  sync(): void {
+    if (this.fd >= 0) fs.fdatasyncSync(this.fd);
+  }
+
+  closeFd(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private openFd(): number {
+    if (this.fd < 0) this.fd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    return this.fd;
+  }
+}

@@ -1,0 +1,278 @@
+// The partition log: an ordered list of segments in one directory, of which only the last (active)
+// one is appended to. It assigns offsets, rolls segments by size, age and offset range, serves reads
+// and timestamp lookups across segments, applies retention to whole closed segments, and recovers
+// the directory on open. Synchronous by design: one worker thread owns a partition.
+//
+// Directory: <baseOffset:20 digits>.log/.index/.timeindex per segment (see file-names.ts), nothing
+// else. logStartOffset is the first segment's base offset; logEndOffset is the active segment's next
+// offset. Closed segments are fdatasynced when rolled, so recovery trusts them (and their indexes
+// when consistent) and rescans only the active segment.
+import * as fs from 'node:fs';
+import { ErrorCode } from '../protocol/errors.js';
+import type { BatchInfo } from '../protocol/records/batch.js';
+import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
+import { Segment } from './segment.js';
+
+export interface LogConfig {
+  /** log.segment.bytes (default 1073741824); at most 2^31 - 1, positions are int32 in the index. */
+  segmentBytes: number;
+  /** log.roll.ms (default 604800000). */
+  segmentMs: number;
+  /** retention.ms; -1 keeps forever. */
+  retentionMs: number;
+  /** retention.bytes; -1 is no limit. */
+  retentionBytes: number;
+  /** flush.messages: Number.MAX_SAFE_INTEGER leaves flushing to the OS; 1 syncs before append returns. */
+  flushIntervalMessages: number;
+  /** index.interval.bytes (default 4096). */
+  indexIntervalBytes: number;
+}
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
+  segmentBytes: 1073741824,
+  segmentMs: 604800000,
+  retentionMs: 604800000,
+  retentionBytes: -1,
+  flushIntervalMessages: Number.MAX_SAFE_INTEGER,
+  indexIntervalBytes: 4096,
+};
+
+export interface RecoveryReport {
+  /** Bytes cut from torn or corrupt tails, plus later segments dropped after a corrupt closed one. */
+  truncatedBytes: number;
+  /** Bytes validated batch by batch (the active segment, and closed ones whose indexes were rebuilt). */
+  scannedBytes: number;
+  /** Closed segments whose indexes were missing or inconsistent and were rebuilt. */
+  rebuiltIndexes: number;
+}
+
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  readonly recovery: RecoveryReport = { truncatedBytes: 0, scannedBytes: 0, rebuiltIndexes: 0 };
+  private readonly config: LogConfig;
+  private readonly now: () => number;
+  private readonly segments: Segment[] = [];
+  private active!: Segment;
+  private totalBytes = 0;
+  private messagesSinceFlush = 0;
+  /** Set when a failed append left the disk in a state it could not undo; appends then throw it. */
+  private failure: Error | null = null;
+  private closed = false;
+  private readonly found = { offset: 0, timestamp: 0 };
+
+  private constructor(dir: string, config: LogConfig, now: () => number) {
+    this.dir = dir;
+    this.config = config;
+    this.now = now;
+  }
+
+  static open(dir: string, config: LogConfig, now: () => number = Date.now): PartitionLog {
+    const log = new PartitionLog(dir, config, now);
+    fs.mkdirSync(dir, { recursive: true });
+    log.load();
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.segments[0]!.baseOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get sizeInBytes(): number {
+    return this.totalBytes;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  private load(): void {
+    const names = fs.readdirSync(this.dir);
+    const bases: number[] = [];
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name);
+      if (parsed !== null && parsed.suffix === LOG_SUFFIX) bases.push(parsed.baseOffset);
+    }
+    const logs = new Set(bases);
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name);
+      // leftovers of interrupted work, and indexes whose .log is gone (a deletion cut short)
+      if (isTempFileName(name) || (parsed !== null && !logs.has(parsed.baseOffset))) {
+        fs.rmSync(`${this.dir}/${name}`, { recursive: true, force: true });
+      }
+    }
+    bases.sort((a, b) => a - b);
+    if (bases.length === 0) {
+      this.segments.push(Segment.create(this.dir, 0));
+      syncDir(this.dir);
+    }
+    for (let i = 0; i < bases.length; i++) {
+      const segment = Segment.open(this.dir, bases[i]!);
+      this.segments.push(segment);
+      const isLast = i === bases.length - 1;
+      if (!isLast && segment.adoptIndexes(bases[i + 1]!)) continue;
+      this.recovery.scannedBytes += segment.size;
+      const truncated = segment.recover(this.config.indexIntervalBytes);
+      this.recovery.truncatedBytes += truncated;
+      if (isLast) break;
+      this.recovery.rebuiltIndexes++;
+      if (truncated > 0) {
+        // corruption inside a closed segment: the log ends there, later segments go
+        for (let j = i + 1; j < bases.length; j++) this.removeSegmentFiles(bases[j]!);
+        break;
+      }
+      segment.closeForAppends();
+    }
+    this.active = this.segments[this.segments.length - 1]!;
+    if (this.active.size > 0 && this.active.rollReferenceMs < 0) this.active.rollReferenceMs = this.now();
+    for (const segment of this.segments) this.totalBytes += segment.size;
+  }
+
+  private removeSegmentFiles(baseOffset: number): void {
+    const logPath = segmentPath(this.dir, baseOffset, LOG_SUFFIX);
+    try {
+      this.recovery.truncatedBytes += fs.statSync(logPath).size;
+    } catch {
+      // already gone
+    }
+    Segment.removeFiles(this.dir, baseOffset);
+  }
+
+  append(records: Buffer, batches: BatchInfo[]): { baseOffset: number; lastOffset: number; logAppendTime: number } {
+    if (this.closed) throw new Error(`${this.dir}: log is closed`);
+    if (this.failure !== null) throw this.failure;
+    let offsets = 0;
+    let messages = 0;
+    for (let i = 0; i < batches.length; i++) {
+      offsets += batches[i]!.lastOffsetDelta + 1;
+      messages += batches[i]!.recordsCount;
+    }
+    const baseOffset = this.active.nextOffset;
+    const lastOffset = baseOffset + offsets - 1;
+    this.maybeRoll(records.length, lastOffset);
+    const segment = this.active;
+    try {
+      segment.append(records, batches, baseOffset, this.config.indexIntervalBytes);
+    } catch (err) {
+      if (segment.broken) this.failure = err as Error;
+      throw err;
+    }
+    this.totalBytes += records.length;
+    this.messagesSinceFlush += messages;
+    if (this.messagesSinceFlush >= this.config.flushIntervalMessages) this.flush();
+    return { baseOffset, lastOffset, logAppendTime: -1 };
+  }
+
+  private maybeRoll(bytes: number, lastOffset: number): void {
+    const segment = this.active;
+    const now = this.now();
+    if (segment.size > 0 && (
+      segment.size + bytes > this.config.segmentBytes
+      || now - segment.rollReferenceMs > this.config.segmentMs
+      || lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET
+    )) {
+      segment.closeForAppends();
+      const next = Segment.create(this.dir, segment.nextOffset);
+      syncDir(this.dir);
+      this.segments.push(next);
+      this.active = next;
+    }
+    if (this.active.rollReferenceMs < 0) this.active.rollReferenceMs = now;
+  }
+
+  read(offset: number, maxBytes: number): { code: number; records: Buffer } {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      return { code: ErrorCode.OFFSET_OUT_OF_RANGE, records: Buffer.allocUnsafeSlow(0) };
+    }
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const position = segment.findBatch(offset);
+      if (position >= 0) return { code: ErrorCode.NONE, records: segment.read(position, maxBytes) };
+    }
+    return { code: ErrorCode.NONE, records: Buffer.allocUnsafeSlow(0) };
+  }
+
+  /** Index of the last segment whose base offset is <= offset (0 when offset precedes all). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      if (segment.offsetForTimestamp(timestamp, this.found)) {
+        return { offset: this.found.offset, timestamp: this.found.timestamp };
+      }
+    }
+    return null;
+  }
+
+  maxTimestamp(): { offset: number; timestamp: number } | null {
+    let best: Segment | null = null;
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp >= 0 && (best === null || segment.maxTimestamp > best.maxTimestamp)) best = segment;
+    }
+    if (best === null) return null;
+    const result = { offset: best.offsetOfMaxTimestamp, timestamp: best.maxTimestamp };
+    const position = best.findBatch(best.offsetOfMaxTimestamp);
+    if (position >= 0 && best.resolveRecord(position, best.maxTimestamp, this.found)) result.offset = this.found.offset;
+    return result;
+  }
+
+  enforceRetention(nowMs: number): number {
+    let deleted = 0;
+    const { retentionMs, retentionBytes } = this.config;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const expired = retentionMs >= 0 && nowMs - oldest.largestTimestamp() > retentionMs;
+      const oversize = retentionBytes >= 0 && this.totalBytes - oldest.size >= retentionBytes;
+      if (!expired && !oversize) break;
+      this.segments.shift();
+      this.totalBytes -= oldest.size;
+      oldest.delete();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  flush(): void {
+    this.active.flush();
+    this.messagesSinceFlush = 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.failure === null) this.active.flush();
+    } finally {
+      for (const segment of this.segments) segment.close();
+    }
+  }
+
+  deleteAll(): void {
+    this.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,301 @@
+// One segment of a partition log: the .log file plus its offset index and time index.
+// The .log file is whole record batches back to back, exactly as produced except for the base offset
+// written in at append; there is no file header. The segment appends with positional writes at its
+// size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
+// whole batches as one standalone Buffer. Only the last segment of a log is appended to.
+import * as fs from 'node:fs';
+import {
+  ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchInfo, COMPRESSION_CODEC_MASK, LOG_OVERHEAD,
+  batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
+} from '../protocol/records/batch.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from './file-names.js';
+import { OffsetIndex } from './offset-index.js';
+import { scanLogFile } from './recovery.js';
+import { TimeIndex } from './time-index.js';
+
+/** Scratch for batch header reads; the log is owned by one thread, so one is enough. */
+const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
+const recordHit = { offsetDelta: 0, timestamp: 0 };
+
+export function readFully(fd: number, buf: Buffer, off: number, len: number, position: number): number {
+  let got = 0;
+  while (got < len) {
+    const n = fs.readSync(fd, buf, off + got, len - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+function writeFully(fd: number, buf: Buffer, off: number, len: number, position: number): void {
+  let done = 0;
+  while (done < len) done += fs.writeSync(fd, buf, off + done, len - done, position + done);
+}
+
+export class Segment {
+  readonly dir: string;
+  readonly baseOffset: number;
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  readonly logPath: string;
+  /** Bytes of whole batches in the .log file. */
+  size: number;
+  /** One past the last offset held (the log end offset while this segment is active). */
+  nextOffset: number;
+  /** Largest batch maxTimestamp, and the last offset of the batch holding it; -1 when none. */
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  /** When the segment started counting towards log.roll.ms; -1 until its first append. */
+  rollReferenceMs = -1;
+  /** Set when a failed append could not be undone on disk: the segment must not be appended to. */
+  broken = false;
+  private fd: number;
+  private bytesSinceLastIndexEntry = 0;
+
+  private constructor(dir: string, baseOffset: number, fd: number, size: number) {
+    this.dir = dir;
+    this.baseOffset = baseOffset;
+    this.logPath = segmentPath(dir, baseOffset, LOG_SUFFIX);
+    this.fd = fd;
+    this.size = size;
+    this.nextOffset = baseOffset;
+    this.offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset);
+    this.timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset);
+  }
+
+  /** A new, empty segment (any files of that name are replaced). */
+  static create(dir: string, baseOffset: number): Segment {
+    fs.rmSync(segmentPath(dir, baseOffset, INDEX_SUFFIX), { force: true });
+    fs.rmSync(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), { force: true });
+    const { O_RDWR, O_CREAT, O_TRUNC } = fs.constants;
+    const fd = fs.openSync(segmentPath(dir, baseOffset, LOG_SUFFIX), O_RDWR | O_CREAT | O_TRUNC, 0o644);
+    const segment = new Segment(dir, baseOffset, fd, 0);
+    segment.offsetIndex.persist();
+    segment.timeIndex.persist();
+    return segment;
+  }
+
+  /** An existing segment; its indexes are loaded but not yet trusted (see adoptIndexes, recover). */
+  static open(dir: string, baseOffset: number): Segment {
+    const fd = fs.openSync(segmentPath(dir, baseOffset, LOG_SUFFIX), fs.constants.O_RDWR);
+    return new Segment(dir, baseOffset, fd, fs.fstatSync(fd).size);
+  }
+
+  /**
+   * For a closed segment ending before `nextOffset`: trusts the loaded indexes when they are
+   * consistent, taking the max timestamp from the time index's last entry. False: recover() it.
+   */
+  adoptIndexes(nextOffset: number): boolean {
+    if (!this.offsetIndex.isConsistent(this.size, nextOffset)) return false;
+    if (!this.timeIndex.isConsistent(nextOffset)) return false;
+    if (this.size > 0 && this.timeIndex.entries === 0) return false;
+    this.nextOffset = nextOffset;
+    this.maxTimestamp = this.timeIndex.lastTimestamp();
+    this.offsetOfMaxTimestamp = this.timeIndex.lastOffset();
+    this.offsetIndex.closeFd();
+    this.timeIndex.closeFd();
+    return true;
+  }
+
+  /**
+   * Validates the .log from the start, truncates it after the last good batch and rebuilds both
+   * indexes from what it kept. Returns the bytes truncated.
+   */
+  recover(indexIntervalBytes: number): number {
+    const fileSize = fs.fstatSync(this.fd).size;
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    this.rollReferenceMs = -1;
+    const scan = scanLogFile(this.fd, fileSize, this.baseOffset, (position, buf, at, size, baseOffset) => {
+      const maxTimestamp = maxTimestampAt(buf, at);
+      if (position === 0 && maxTimestamp >= 0) this.rollReferenceMs = maxTimestamp;
+      this.indexBatch(position, size, baseOffset, baseOffset + lastOffsetDeltaAt(buf, at), maxTimestamp, indexIntervalBytes);
+    });
+    if (scan.validBytes < fileSize) fs.ftruncateSync(this.fd, scan.validBytes);
+    this.size = scan.validBytes;
+    this.nextOffset = scan.nextOffset;
+    this.offsetIndex.persist();
+    this.timeIndex.persist();
+    return fileSize - scan.validBytes;
+  }
+
+  private indexBatch(position: number, size: number, baseOffset: number, lastOffset: number, maxTimestamp: number,
+    indexIntervalBytes: number): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry >= indexIntervalBytes) {
+      this.offsetIndex.append(baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+  }
+
+  /**
+   * Appends validated batches (tiling `records`), numbering them from `firstOffset` and writing each
+   * base offset into `records`. On an I/O error the segment is put back as it was (or marked broken
+   * when even that fails) and the error is rethrown.
+   */
+  append(records: Buffer, batches: readonly BatchInfo[], firstOffset: number, indexIntervalBytes: number): void {
+    const startSize = this.size;
+    const offsetEntries = this.offsetIndex.entries;
+    const timeEntries = this.timeIndex.entries;
+    const maxTimestamp = this.maxTimestamp;
+    const offsetOfMaxTimestamp = this.offsetOfMaxTimestamp;
+    const bytesSinceLastIndexEntry = this.bytesSinceLastIndexEntry;
+    let offset = firstOffset;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      writeBaseOffset(records, batch.position, offset);
+      const lastOffset = offset + batch.lastOffsetDelta;
+      this.indexBatch(startSize + batch.position, batch.size, offset, lastOffset, batch.maxTimestamp, indexIntervalBytes);
+      offset = lastOffset + 1;
+    }
+    try {
+      writeFully(this.fd, records, 0, records.length, startSize);
+      this.offsetIndex.persist();
+      this.timeIndex.persist();
+    } catch (err) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+      this.bytesSinceLastIndexEntry = bytesSinceLastIndexEntry;
+      try {
+        fs.ftruncateSync(this.fd, startSize);
+        this.offsetIndex.rollbackTo(offsetEntries);
+        this.timeIndex.rollbackTo(timeEntries);
+      } catch {
+        this.broken = true;
+      }
+      throw err;
+    }
+    this.size = startSize + records.length;
+    this.nextOffset = offset;
+  }
+
+  /** Reads the header of the batch at `position` into the shared scratch buffer. */
+  private readHeader(position: number): Buffer {
+    if (readFully(this.fd, header, 0, BATCH_HEADER_SIZE, position) < BATCH_HEADER_SIZE) {
+      throw new Error(`${this.logPath}: short read of batch header at ${position}`);
+    }
+    return header;
+  }
+
+  /**
+   * Position of the first batch whose last offset is >= `offset`, or -1 when the segment has none.
+   * Leaves that batch's header in the shared scratch (for resolveRecord).
+   */
+  findBatch(offset: number): number {
+    let position = this.offsetIndex.lookup(offset);
+    while (position < this.size) {
+      const h = this.readHeader(position);
+      if (readBaseOffset(h, 0) + lastOffsetDeltaAt(h, 0) >= offset) return position;
+      position += batchSizeAt(h, 0);
+    }
+    return -1;
+  }
+
+  /**
+   * Whole batches from `position` (a batch start) up to `maxBytes`, and at least the first batch.
+   * One standalone allocation (transferable); the result may be a subarray of it.
+   */
+  read(position: number, maxBytes: number): Buffer {
+    const firstSize = batchSizeAt(this.readHeader(position), 0);
+    const want = Math.max(firstSize, Math.min(maxBytes, this.size - position));
+    const out = Buffer.allocUnsafeSlow(want);
+    const got = readFully(this.fd, out, 0, want, position);
+    let end = firstSize;
+    while (end + LOG_OVERHEAD <= got) {
+      const size = batchSizeAt(out, end);
+      if (size < BATCH_HEADER_SIZE || end + size > got) break;
+      end += size;
+    }
+    return end === got ? out : out.subarray(0, end);
+  }
+
+  /**
+   * The first record with timestamp >= `timestamp`: found through the time index, then batch headers,
+   * then (uncompressed CreateTime batches only) the records themselves; for other batches the batch's
+   * base offset and maxTimestamp. False when no batch here has maxTimestamp >= timestamp.
+   */
+  offsetForTimestamp(timestamp: number, out: { offset: number; timestamp: number }): boolean {
+    if (this.maxTimestamp < timestamp) return false;
+    let position = this.offsetIndex.lookup(this.timeIndex.scanStartFor(timestamp));
+    while (position < this.size) {
+      const h = this.readHeader(position);
+      if (maxTimestampAt(h, 0) >= timestamp) {
+        this.resolveRecord(position, timestamp, out);
+        return true;
+      }
+      position += batchSizeAt(h, 0);
+    }
+    return false;
+  }
+
+  /**
+   * For the batch at `position` (its header in the scratch buffer): the first record with timestamp
+   * >= `timestamp` where the records can be read without decompressing (true), else the batch as a
+   * whole: its base offset and maxTimestamp (false).
+   */
+  resolveRecord(position: number, timestamp: number, out: { offset: number; timestamp: number }): boolean {
+    const size = batchSizeAt(header, 0);
+    const baseOffset = readBaseOffset(header, 0);
+    out.offset = baseOffset;
+    out.timestamp = maxTimestampAt(header, 0);
+    if ((header.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0) return false;
+    const batch = Buffer.allocUnsafe(size);
+    if (readFully(this.fd, batch, 0, size, position) < size) return false;
+    if (!findRecordByTimestamp(batch, 0, timestamp, recordHit)) return false;
+    out.offset = baseOffset + recordHit.offsetDelta;
+    out.timestamp = recordHit.timestamp;
+    return true;
+  }
+
+  /** For retention: the largest timestamp, or the file's mtime when no batch carries one. */
+  largestTimestamp(): number {
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : fs.fstatSync(this.fd).mtimeMs;
+  }
+
+  /** Stops appends: final time index entry, everything synced, index fds closed. */
+  closeForAppends(): void {
+    if (this.maxTimestamp >= 0) {
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.timeIndex.persist();
+    }
+    this.flush();
+    this.offsetIndex.closeFd();
+    this.timeIndex.closeFd();
+  }
+
+  flush(): void {
+    fs.fdatasyncSync(this.fd);
+    this.offsetIndex.sync();
+    this.timeIndex.sync();
+  }
+
+  close(): void {
+    this.offsetIndex.closeFd();
+    this.timeIndex.closeFd();
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  /** Closes and removes the three files. */
+  delete(): void {
+    this.close();
+    Segment.removeFiles(this.dir, this.baseOffset);
+  }
+
+  /** Removes a segment's files, the .log first (an orphaned index is cleared at the next open). */
+  static removeFiles(dir: string, baseOffset: number): void {
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      fs.rmSync(segmentPath(dir, baseOffset, suffix), { force: true });
+    }
+  }
+}
