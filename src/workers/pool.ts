@@ -32,7 +32,8 @@ export class ShardPool {
       concurrentTasksPerWorker: 1,
       // The worker must keep an event loop of its own, not spin in Atomics.wait.
       atomics: 'disabled',
-      maxQueue: 'auto',
+      // Bounded upstream: per-connection in-flight limits pause reading before queues grow.
+      maxQueue: Number.POSITIVE_INFINITY,
       workerData: { shard: i },
     }));
   }
