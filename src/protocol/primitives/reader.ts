@@ -113,7 +113,7 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  /** Zigzag-encoded signed 64-bit varint, as a JS number (exact within ±2^53). */
+  /** Zigzag-encoded signed 64-bit varint, as a JS number (exact within ±2^52). */
   varlong(): number {
     const buf = this.buf;
     let o = this.offset;

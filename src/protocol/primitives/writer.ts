@@ -135,7 +135,7 @@ export class Writer {
     return this.uvarint((v << 1) ^ (v >> 31));
   }
 
-  /** Zigzag-encoded signed 64-bit varint of a JS number (exact within ±2^53). */
+  /** Zigzag-encoded signed 64-bit varint of a JS number (exact within ±2^52). */
   varlong(v: number): this {
     this.ensure(10);
     const buf = this.buf;
