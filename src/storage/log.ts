@@ -46,7 +46,9 @@ export interface RecoveryReport {
   rebuiltIndexes: number;
 }
 
+/** Index entries hold int32 relative offsets and positions. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
+const MAX_SEGMENT_BYTES = 0x7fffffff;
 
 function syncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
@@ -181,7 +183,7 @@ export class PartitionLog {
     const segment = this.active;
     const now = this.now();
     if (segment.size > 0 && (
-      segment.size + bytes > this.config.segmentBytes
+      segment.size + bytes > Math.min(this.config.segmentBytes, MAX_SEGMENT_BYTES)
       || now - segment.rollReferenceMs > this.config.segmentMs
       || lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET
     )) {

@@ -32,6 +32,16 @@ function writeFully(fd: number, buf: Buffer, off: number, len: number, position:
   while (done < len) done += fs.writeSync(fd, buf, off + done, len - done, position + done);
 }
 
+/** Runs one step of undoing a failed append; false when it failed too. */
+function undo(step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Segment {
   readonly dir: string;
   readonly baseOffset: number;
@@ -164,13 +174,11 @@ export class Segment {
       this.maxTimestamp = maxTimestamp;
       this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
       this.bytesSinceLastIndexEntry = bytesSinceLastIndexEntry;
-      try {
-        fs.ftruncateSync(this.fd, startSize);
-        this.offsetIndex.rollbackTo(offsetEntries);
-        this.timeIndex.rollbackTo(timeEntries);
-      } catch {
-        this.broken = true;
-      }
+      // each undo on its own: the in-memory entries go back even when a file cannot
+      let undone = undo(() => this.offsetIndex.rollbackTo(offsetEntries));
+      undone = undo(() => this.timeIndex.rollbackTo(timeEntries)) && undone;
+      undone = undo(() => fs.ftruncateSync(this.fd, startSize)) && undone;
+      this.broken = !undone;
       throw err;
     }
     this.size = startSize + records.length;
