@@ -7,6 +7,7 @@ import { Cluster } from './cluster/cluster.js';
 import { ensureMetaProperties } from './cluster/meta-properties.js';
 import { TopicRegistry } from './cluster/topics.js';
 import { Purgatory } from './fetch/purgatory.js';
+import { FetchSessionCache } from './fetch/sessions.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
@@ -17,6 +18,7 @@ const MAX_IN_FLIGHT_PER_CONNECTION = 100;
 
 export class Broker {
   readonly purgatory = new Purgatory();
+  readonly fetchSessions = new FetchSessionCache();
   readonly dispatcher: Dispatcher;
   private listeners: Listeners | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;

@@ -1,20 +1,27 @@
 // Fetch (1), versions 4-17: topic names until v12, topic ids from v13; isolation level accepted
-// (no transactions yet, so the last stable offset is the high watermark). The stored batches
-// come back from the owning shard untouched and go to the socket as they are. A fetch that finds
-// fewer than min_bytes waits in the purgatory until appends bring enough, or max_wait_ms passes.
-// Fetch sessions (KIP-227) are declined: every response carries session id 0, so clients send
-// full fetches.
+// (no transactions yet, so the last stable offset is the high watermark). Incremental fetch
+// sessions (KIP-227) through the session cache. The stored batches come back from the owning
+// shard untouched and go to the socket as they are. A fetch that finds fewer than min_bytes
+// waits in the purgatory until appends bring enough, or max_wait_ms passes.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { FetchItem, FetchResult } from '../../workers/messages.js';
-import type { TopicInfo } from '../../cluster/topics.js';
+import type { FetchTarget, SentState } from '../../fetch/sessions.js';
 import type { ApiHandler, RequestContext } from '../dispatcher.js';
 
-interface FetchPartition { partition: number; fetchOffset: number; partitionMaxBytes: number }
-interface FetchTopic { topic: string; topicId: string; partitions: FetchPartition[] }
+interface RequestPartition { partition: number; fetchOffset: number; partitionMaxBytes: number }
+interface RequestTopic { topic: string; topicId: string; partitions: RequestPartition[] }
+interface ForgottenTopic { topic: string; topicId: string; partitions: number[] }
 
-interface Slot { topic: number; partition: number; shard: number; errorCode: number; item?: FetchItem; result?: FetchResult }
+/** One partition being read: where, what came back, and what the session last told the client. */
+interface Slot {
+  target: FetchTarget & { sent: SentState | null };
+  errorCode: number;
+  shard: number;
+  item?: FetchItem;
+  result?: FetchResult;
+}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -23,17 +30,17 @@ export const fetch: ApiHandler = {
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, req) {
-    const version = ctx.header.apiVersion;
-    if (req.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-    }
-    const requested = req.topics as FetchTopic[];
-    const topics = requested.map((t) => (version >= 13 ? ctx.broker.topics.getById(t.topicId) : ctx.broker.topics.get(t.topic)));
-    const unknownTopic = version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const slots = plan(ctx, requested, topics, unknownTopic);
+    const byId = ctx.header.apiVersion >= 13;
+    const requested: FetchTarget[] = (req.topics as RequestTopic[]).flatMap((t) => t.partitions.map((p) => ({
+      topic: t.topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes,
+    })));
+    const forgotten = ((req.forgottenTopicsData ?? []) as ForgottenTopic[]).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, topicId: t.topicId, partition })));
+    const session = ctx.broker.fetchSessions.open(req.sessionId, req.sessionEpoch, requested, forgotten, byId);
+    if (!('targets' in session)) return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
+
+    const slots = session.targets.map((target) => plan(ctx, target, byId));
     const maxBytes = req.maxBytes as number;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
-
     let bytes = await read(ctx, slots, maxBytes);
     const waitable = slots.length > 0 && slots.every((s) => s.errorCode === ErrorCode.NONE);
     while (waitable && bytes < req.minBytes && !ctx.conn.closed) {
@@ -45,40 +52,50 @@ export const fetch: ApiHandler = {
       bytes += await read(ctx, slots, maxBytes - bytes);
       if (!satisfied) break;
     }
-    return respond(requested, topics, slots, version, req.isolationLevel === 1);
+    const shown = session.incremental ? slots.filter(changed) : slots;
+    for (const s of shown) {
+      if (s.result !== undefined) s.target.sent = { highWatermark: s.result.highWatermark, logStartOffset: s.result.logStartOffset };
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId, req.isolationLevel === 1) };
   },
 };
 
-function plan(ctx: RequestContext, requested: FetchTopic[], topics: (TopicInfo | undefined)[], unknownTopic: number): Slot[] {
-  const slots: Slot[] = [];
-  requested.forEach((t, ti) => {
-    const topic = topics[ti];
-    t.partitions.forEach((p, pi) => {
-      const slot: Slot = { topic: ti, partition: pi, shard: -1, errorCode: ErrorCode.NONE };
-      if (topic === undefined) slot.errorCode = unknownTopic;
-      else if (p.partition < 0 || p.partition >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else {
-        slot.shard = ctx.broker.cluster.shardFor(topic.name, p.partition);
-        slot.item = { key: partitionKey(topic.name, p.partition), fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes };
-      }
-      slots.push(slot);
-    });
-  });
-  return slots;
+function plan(ctx: RequestContext, target: Slot['target'], byId: boolean): Slot {
+  const topic = byId ? ctx.broker.topics.getById(target.topicId) : ctx.broker.topics.get(target.topic);
+  const slot: Slot = { target, errorCode: ErrorCode.NONE, shard: -1 };
+  if (topic === undefined) slot.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  else if (target.partition < 0 || target.partition >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  else {
+    target.topic = topic.name;
+    target.topicId = topic.topicId;
+    slot.shard = ctx.broker.cluster.shardFor(topic.name, target.partition);
+    slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes };
+  }
+  return slot;
+}
+
+const hasData = (s: Slot): boolean => s.result?.records != null && s.result.records.length > 0;
+
+/** What an incremental response must carry: data, an error, or offsets the client has not seen. */
+function changed(s: Slot): boolean {
+  if (s.errorCode !== ErrorCode.NONE || hasData(s) || s.target.sent === null || s.result === undefined) return true;
+  return s.result.highWatermark !== s.target.sent.highWatermark || s.result.logStartOffset !== s.target.sent.logStartOffset;
 }
 
 /**
- * Reads every partition that holds no data yet; keeps the response within maxBytes, in request order,
- * though the first partition with data always gets at least one whole batch. Answers bytes added.
+ * Reads every partition that holds no data yet; keeps the response within maxBytes, in request
+ * order, though the first partition with data always gets at least one whole batch. Answers the
+ * bytes added.
  */
 async function read(ctx: RequestContext, slots: Slot[], budget: number): Promise<number> {
-  const todo = slots.filter((s) => s.item !== undefined && s.errorCode === ErrorCode.NONE && (s.result?.records == null || s.result.records.length === 0));
+  const todo = slots.filter((s) => s.item !== undefined && s.errorCode === ErrorCode.NONE && !hasData(s));
   if (todo.length === 0) return 0;
   const results = await ctx.broker.shards.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!) }));
   let added = 0;
-  let haveAny = slots.some((s) => s.result?.records != null && s.result.records.length > 0);
+  let haveAny = slots.some(hasData);
   todo.forEach((s, i) => {
     const r = results[i]!;
+    // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
     let records = r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
     if (records !== null && records.length > 0) {
       if (haveAny && added + records.length > budget) records = EMPTY;
@@ -90,29 +107,24 @@ async function read(ctx: RequestContext, slots: Slot[], budget: number): Promise
   return added;
 }
 
-function respond(requested: FetchTopic[], topics: (TopicInfo | undefined)[], slots: Slot[], version: number, readCommitted: boolean) {
-  let s = 0;
-  return {
-    throttleTimeMs: 0,
-    errorCode: ErrorCode.NONE,
-    sessionId: 0,
-    responses: requested.map((t, ti) => ({
-      topic: topics[ti]?.name ?? t.topic,
-      topicId: version >= 13 ? t.topicId : topics[ti]?.topicId,
-      partitions: t.partitions.map((p) => {
-        const slot = slots[s++]!;
-        const r = slot.result;
-        return {
-          partitionIndex: p.partition,
-          errorCode: slot.errorCode,
-          highWatermark: r?.highWatermark ?? -1,
-          lastStableOffset: r?.highWatermark ?? -1,
-          logStartOffset: r?.logStartOffset ?? -1,
-          abortedTransactions: readCommitted ? [] : null,
-          preferredReadReplica: -1,
-          records: r?.records ?? EMPTY,
-        };
-      }),
-    })),
-  };
+/** The response's topics, each partition under its topic, in the order they were read. */
+function group(slots: Slot[], byId: boolean, readCommitted: boolean) {
+  const topics = new Map<string, { topic: string; topicId: string; partitions: unknown[] }>();
+  for (const s of slots) {
+    const key = byId ? s.target.topicId : s.target.topic;
+    let t = topics.get(key);
+    if (t === undefined) topics.set(key, t = { topic: s.target.topic, topicId: s.target.topicId, partitions: [] });
+    const r = s.result;
+    t.partitions.push({
+      partitionIndex: s.target.partition,
+      errorCode: s.errorCode,
+      highWatermark: r?.highWatermark ?? -1,
+      lastStableOffset: r?.highWatermark ?? -1,
+      logStartOffset: r?.logStartOffset ?? -1,
+      abortedTransactions: readCommitted ? [] : null,
+      preferredReadReplica: -1,
+      records: r?.records ?? EMPTY,
+    });
+  }
+  return [...topics.values()];
 }
