@@ -1,7 +1,8 @@
 // The codec: turns a MessageSchema (one declaration, every version) into a plan for one version,
-// compiled once and cached, then decodes and encodes plain objects with it. The plan is data read
-// by a switch (no closures, regexps or JSON per call). Flexible versions use compact lengths and
-// a tagged-field section after every struct; known tags decode into the object, unknown ones are
+// compiled once and cached: for each struct a decode and an encode function are generated from
+// the plan (straight-line code with the field names and reader/writer calls fixed, so a call does
+// no dispatch, closures, regexps or JSON work). Flexible versions use compact lengths and a
+// tagged-field section after every struct; known tags decode into the object, unknown ones are
 // skipped, and on encode a tagged field is written only when it differs from its default.
 //
 // Values: int64 as a JS number; uuid as 32 hex chars; bytes and records decode to subarrays of the
@@ -62,9 +63,10 @@ interface StructPlan {
   readonly regular: readonly FieldPlan[];
   /** tagged fields of this version, by ascending tag */
   readonly tagged: readonly FieldPlan[];
-  readonly byTag: readonly (FieldPlan | undefined)[];
   readonly flexible: boolean;
   readonly minSize: number;
+  readonly decode: (r: Reader) => Message;
+  readonly encode: (o: Message, w: Writer) => void;
 }
 
 const EMPTY_ARRAY: readonly unknown[] = Object.freeze([]);
@@ -118,11 +120,14 @@ function compileStruct(fields: readonly FieldSchema[], version: number, flexible
   const all = fields.map((f) => compileField(f, version, flexible));
   const regular = all.filter((f) => f.mode === REGULAR);
   const tagged = all.filter((f) => f.mode === TAGGED).sort((a, b) => a.tag - b.tag);
-  const byTag: (FieldPlan | undefined)[] = [];
-  for (const f of tagged) byTag[f.tag] = f;
   let minSize = flexible ? 1 : 0;
   for (const f of regular) minSize += f.minSize;
-  return { all, regular, tagged, byTag, flexible, minSize };
+  const plan = { all, regular, tagged, flexible, minSize, decode: unset, encode: unset };
+  return Object.assign(plan, generate(plan));
+}
+
+function unset(): never {
+  throw new Error('struct plan used before its code was generated');
 }
 
 const plans = new WeakMap<MessageSchema, StructPlan[]>();
@@ -140,134 +145,146 @@ function planFor(schema: MessageSchema, version: number): StructPlan {
   return p;
 }
 
-// ---- decode ----------------------------------------------------------------------------------
+// ---- code generation -------------------------------------------------------------------------
+// Each struct plan gets `decode(r)` and `encode(o, w)` built once with new Function from the plan.
+// Nested structs are called through their own generated functions (D<n>/E<n>); constants the
+// code needs (defaults, field plans) are bound once in the factory's prologue.
 
-function readValue(p: ValuePlan, r: Reader): unknown {
+interface Gen {
+  structs: StructPlan[];
+}
+
+function structRef(g: Gen, s: StructPlan): number {
+  let i = g.structs.indexOf(s);
+  if (i < 0) i = g.structs.push(s) - 1;
+  return i;
+}
+
+const FIXED_READ = ['int8', 'int16', 'int32', 'int64', 'uint16', 'uint32', 'float64', 'bool', 'uuid'];
+
+function readCode(p: ValuePlan, t: string, g: Gen, d: number): string {
+  if (p.op < STRING) return `${t} = r.${FIXED_READ[p.op]}();`;
   switch (p.op) {
-    case INT8: return r.int8();
-    case INT16: return r.int16();
-    case INT32: return r.int32();
-    case INT64: return r.int64();
-    case UINT16: return r.uint16();
-    case UINT32: return r.uint32();
-    case FLOAT64: return r.float64();
-    case BOOL: return r.bool();
-    case UUID: return r.uuid();
     case STRING:
-      if (p.compact) return p.nullable ? r.compactNullableString() : r.compactString();
-      return p.nullable ? r.nullableString() : r.string();
+      return `${t} = r.${p.compact ? (p.nullable ? 'compactNullableString' : 'compactString') : (p.nullable ? 'nullableString' : 'string')}();`;
     case BYTES:
-    case RECORDS: {
-      const b = p.compact ? r.compactBytes() : r.bytes();
-      if (b === null && !p.nullable) throw new ProtocolError('non-nullable bytes field is null');
-      return b;
+    case RECORDS:
+      return `${t} = r.${p.compact ? 'compactBytes' : 'bytes'}();`
+        + (p.nullable ? '' : ` if (${t} === null) throw new PE('non-nullable bytes field is null');`);
+    case STRUCT: {
+      const s = structRef(g, p.struct!);
+      return p.nullable ? `${t} = r.int8() < 0 ? null : D${s}(r);` : `${t} = D${s}(r);`;
     }
-    case STRUCT:
-      if (p.nullable && r.int8() < 0) return null;
-      return decodeStruct(p.struct!, r);
     default: {
-      const n = r.arrayLength(p.compact, p.elem!.minSize);
-      if (n < 0) {
-        if (!p.nullable) throw new ProtocolError('non-nullable array is null');
-        return null;
-      }
-      const elem = p.elem!;
-      const out: unknown[] = [];
-      for (let i = 0; i < n; i++) out.push(readValue(elem, r));
-      return out;
+      const [n, i, a, e] = [`n${d}`, `i${d}`, `a${d}`, `el${d}`];
+      return `{ const ${n} = r.arrayLength(${p.compact}, ${p.elem!.minSize});\n`
+        + `if (${n} < 0) { ${p.nullable ? `${t} = null;` : 'throw new PE(\'non-nullable array is null\');'} } else {\n`
+        + `const ${a} = []; for (let ${i} = 0; ${i} < ${n}; ${i}++) { let ${e}; ${readCode(p.elem!, e, g, d + 1)} ${a}.push(${e}); }\n`
+        + `${t} = ${a}; } }`;
     }
   }
 }
 
-function readTaggedFields(s: StructPlan, r: Reader, o: Message): void {
-  const count = r.uvarint();
-  for (let i = 0; i < count; i++) {
-    const tag = r.uvarint();
-    const size = r.uvarint();
-    r.need(size);
-    const end = r.offset + size;
-    const f = s.byTag[tag];
-    if (f === undefined) {
-      r.offset = end;
-      continue;
+function writeCode(p: ValuePlan, x: string, w: string, g: Gen, d: number): string {
+  if (p.op < STRING) return `${w}.${FIXED_READ[p.op]}(${x});`;
+  switch (p.op) {
+    case STRING:
+      return `${w}.${p.compact ? 'compact' : ''}${p.nullable ? (p.compact ? 'NullableString' : 'nullableString') : (p.compact ? 'String' : 'string')}(${x});`;
+    case BYTES:
+      return `${w}.${p.compact ? 'compactBytes' : 'bytes'}(${x});`;
+    case RECORDS:
+      return `writeRecords(${p.compact}, ${x}, ${w});`;
+    case STRUCT: {
+      const s = structRef(g, p.struct!);
+      return p.nullable ? `if (${x} === null) ${w}.int8(-1); else { ${w}.int8(1); E${s}(${x}, ${w}); }` : `E${s}(${x}, ${w});`;
     }
-    o[f.key] = readValue(f, r);
-    if (r.offset !== end) throw new ProtocolError(`tagged field ${f.key} (tag ${tag}) size ${size} does not match its content`);
+    default: {
+      const [n, i, e] = [`n${d}`, `i${d}`, `el${d}`];
+      return `if (${x} === null) ${w}.${p.compact ? 'uvarint(0)' : 'int32(-1)'}; else {\n`
+        + `const ${n} = ${x}.length; ${w}.${p.compact ? `uvarint(${n} + 1)` : `int32(${n})`};\n`
+        + `for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}]; ${writeCode(p.elem!, e, w, g, d + 1)} } }`;
+    }
   }
 }
 
-function decodeStruct(s: StructPlan, r: Reader): Message {
-  const o: Message = {};
-  const all = s.all;
-  for (let i = 0; i < all.length; i++) {
-    const f = all[i]!;
-    o[f.key] = f.mode === REGULAR ? readValue(f, r) : f.def !== undefined ? f.def : defaultValue(f.schema);
+function decodeSource(s: StructPlan, g: Gen): string {
+  const lines = ['function decode(r) {'];
+  const vars = s.all.map((_, i) => `f${i}`);
+  if (s.regular.length > 0) lines.push(`let ${s.all.map((f, i) => (f.mode === REGULAR ? vars[i] : '')).filter(Boolean).join(', ')};`);
+  s.all.forEach((f, i) => {
+    if (f.mode === REGULAR) lines.push(readCode(f, vars[i]!, g, 0));
+  });
+  const props = s.all.map((f, i) => `${JSON.stringify(f.key)}: ${f.mode === REGULAR ? vars[i] : f.def !== undefined ? `def${i}` : `defaultValue(F[${i}].schema)`}`);
+  lines.push(`const o = { ${props.join(', ')} };`);
+  if (s.flexible && s.tagged.length === 0) lines.push('r.skipTaggedFields();');
+  if (s.tagged.length > 0) {
+    lines.push('const tc = r.uvarint();', 'for (let t = 0; t < tc; t++) {',
+      'const tag = r.uvarint(); const size = r.uvarint(); r.need(size); const end = r.offset + size;', 'switch (tag) {');
+    for (const f of s.tagged) lines.push(`case ${f.tag}: { let v; ${readCode(f, 'v', g, 0)} o[${JSON.stringify(f.key)}] = v; break; }`);
+    lines.push('default: r.offset = end; continue;', '}',
+      'if (r.offset !== end) throw new PE(`tagged field ${tag} of ${size} bytes does not match its content`);', '}');
   }
-  if (s.flexible) readTaggedFields(s, r, o);
-  return o;
+  lines.push('return o;', '}');
+  return lines.join('\n');
 }
 
-export function decodeMessage(schema: MessageSchema, version: number, reader: Reader): Message {
-  return decodeStruct(planFor(schema, version), reader);
+function encodeSource(s: StructPlan, g: Gen): string {
+  const lines = ['function encode(o, w) {', 'let v;'];
+  s.all.forEach((f, i) => {
+    if (f.mode !== REGULAR) return;
+    lines.push(`v = o[${JSON.stringify(f.key)}]; if (v === undefined${f.nullable ? '' : ' || v === null'}) v = enc${i};`);
+    lines.push(writeCode(f, 'v', 'w', g, 0));
+  });
+  if (s.flexible && s.tagged.length === 0) lines.push('w.int8(0);');
+  if (s.tagged.length > 0) {
+    lines.push('let tc = 0;');
+    s.all.forEach((f, i) => {
+      if (f.mode === TAGGED) lines.push(`const t${i} = o[${JSON.stringify(f.key)}]; const w${i} = t${i} !== undefined && !isDefault(F[${i}], t${i}); if (w${i}) tc++;`);
+    });
+    lines.push('w.uvarint(tc);', 'if (tc > 0) {');
+    for (const f of s.tagged) {
+      const i = s.all.indexOf(f);
+      lines.push(`if (w${i}) { v = t${i}${f.nullable ? '' : ` === null ? enc${i} : t${i}`}; const tw = new Writer(64);`,
+        writeCode(f, 'v', 'tw', g, 0), `w.uvarint(${f.tag}); w.uvarint(tw.length); for (const c of tw.toChunks()) w.raw(c); }`);
+    }
+    lines.push('}');
+  }
+  lines.push('}');
+  return lines.join('\n');
 }
 
-// ---- encode ----------------------------------------------------------------------------------
+function generate(s: StructPlan): Pick<StructPlan, 'decode' | 'encode'> {
+  const g: Gen = { structs: [] };
+  const dec = decodeSource(s, g);
+  const enc = encodeSource(s, g);
+  const prologue: string[] = [];
+  g.structs.forEach((_, i) => prologue.push(`const D${i} = S[${i}].decode, E${i} = S[${i}].encode;`));
+  s.all.forEach((f, i) => {
+    if (f.mode !== REGULAR && f.def !== undefined) prologue.push(`const def${i} = F[${i}].def;`);
+    if (f.mode !== ABSENT) prologue.push(`const enc${i} = F[${i}].encDef;`);
+  });
+  const src = `'use strict';\n${prologue.join('\n')}\nreturn { decode: ${dec},\nencode: ${enc} };`;
+  const factory = new Function('S', 'F', 'PE', 'Writer', 'defaultValue', 'isDefault', 'writeRecords', src) as (
+    ...args: unknown[]
+  ) => Pick<StructPlan, 'decode' | 'encode'>;
+  return factory(g.structs, s.all, ProtocolError, Writer, defaultValue, isDefault, writeRecords);
+}
 
-function writeRecords(p: ValuePlan, v: Buffer | Buffer[] | null, w: Writer): void {
+// ---- helpers the generated code calls ----------------------------------------------------------
+
+function writeRecords(compact: boolean, v: Buffer | Buffer[] | null, w: Writer): void {
   if (v === null) {
-    if (p.compact) w.uvarint(0);
+    if (compact) w.uvarint(0);
     else w.int32(-1);
     return;
   }
   let len = 0;
   if (Array.isArray(v)) for (let i = 0; i < v.length; i++) len += v[i]!.length;
   else len = v.length;
-  if (p.compact) w.uvarint(len + 1);
+  if (compact) w.uvarint(len + 1);
   else w.int32(len);
   if (Array.isArray(v)) for (let i = 0; i < v.length; i++) w.rawRef(v[i]!);
   else w.rawRef(v);
-}
-
-function writeValue(p: ValuePlan, v: any, w: Writer): void {
-  switch (p.op) {
-    case INT8: w.int8(v); return;
-    case INT16: w.int16(v); return;
-    case INT32: w.int32(v); return;
-    case INT64: w.int64(v); return;
-    case UINT16: w.uint16(v); return;
-    case UINT32: w.uint32(v); return;
-    case FLOAT64: w.float64(v); return;
-    case BOOL: w.bool(v); return;
-    case UUID: w.uuid(v); return;
-    case STRING:
-      if (p.compact) w.compactNullableString(v);
-      else w.nullableString(v);
-      return;
-    case BYTES:
-      if (p.compact) w.compactBytes(v);
-      else w.bytes(v);
-      return;
-    case RECORDS: writeRecords(p, v, w); return;
-    case STRUCT:
-      if (p.nullable) {
-        if (v === null) { w.int8(-1); return; }
-        w.int8(1);
-      }
-      encodeStruct(p.struct!, v, w);
-      return;
-    default: {
-      if (v === null) {
-        if (p.compact) w.uvarint(0);
-        else w.int32(-1);
-        return;
-      }
-      const n = v.length;
-      if (p.compact) w.uvarint(n + 1);
-      else w.int32(n);
-      const elem = p.elem!;
-      for (let i = 0; i < n; i++) writeValue(elem, v[i], w);
-    }
-  }
 }
 
 /** Whether a value equals its field's default (tagged fields at their default are not written). */
@@ -287,36 +304,12 @@ function isDefault(f: FieldPlan, v: unknown): boolean {
   }
 }
 
-function writeTaggedFields(s: StructPlan, o: Message, w: Writer): void {
-  const tagged = s.tagged;
-  let count = 0;
-  for (let i = 0; i < tagged.length; i++) if (!isDefault(tagged[i]!, o[tagged[i]!.key])) count++;
-  w.uvarint(count);
-  if (count === 0) return;
-  for (let i = 0; i < tagged.length; i++) {
-    const f = tagged[i]!;
-    let v = o[f.key];
-    if (isDefault(f, v)) continue;
-    if (v === null && !f.nullable) v = f.encDef;
-    const tmp = new Writer(64);
-    writeValue(f, v, tmp);
-    w.uvarint(f.tag);
-    w.uvarint(tmp.length);
-    for (const c of tmp.toChunks()) w.raw(c);
-  }
-}
+// ---- entry points ----------------------------------------------------------------------------
 
-function encodeStruct(s: StructPlan, o: Message, w: Writer): void {
-  const regular = s.regular;
-  for (let i = 0; i < regular.length; i++) {
-    const f = regular[i]!;
-    let v = o[f.key];
-    if (v === undefined || (v === null && !f.nullable)) v = f.encDef;
-    writeValue(f, v, w);
-  }
-  if (s.flexible) writeTaggedFields(s, o, w);
+export function decodeMessage(schema: MessageSchema, version: number, reader: Reader): Message {
+  return planFor(schema, version).decode(reader);
 }
 
 export function encodeMessage(schema: MessageSchema, version: number, value: Message, writer: Writer): void {
-  encodeStruct(planFor(schema, version), value, writer);
+  planFor(schema, version).encode(value, writer);
 }

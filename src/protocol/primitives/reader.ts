@@ -29,43 +29,42 @@ export class Reader {
 
   int8(): number {
     this.need(1);
-    return this.buf.readInt8(this.offset++);
+    return (this.buf[this.offset++]! << 24) >> 24;
   }
 
   int16(): number {
     this.need(2);
-    const v = this.buf.readInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 2;
+    return ((b[o]! << 24) | (b[o + 1]! << 16)) >> 16;
   }
 
   uint16(): number {
     this.need(2);
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (b[o]! << 8) | b[o + 1]!;
   }
 
   int32(): number {
     this.need(4);
-    const v = this.buf.readInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 4;
+    return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
   }
 
   uint32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    return this.int32() >>> 0;
   }
 
   /** int64 as a JS number: exact within ±2^53, rounded beyond. */
   int64(): number {
     this.need(8);
-    const hi = this.buf.readInt32BE(this.offset);
-    const lo = this.buf.readUInt32BE(this.offset + 4);
-    this.offset += 8;
+    const hi = this.int32();
+    const lo = this.int32() >>> 0;
     return hi * TWO_32 + lo;
   }
 
@@ -91,6 +90,15 @@ export class Reader {
 
   /** Unsigned LEB128 varint, at most 5 bytes, result in [0, 2^32). */
   uvarint(): number {
+    const o = this.offset;
+    if (o < this.buf.length && this.buf[o]! < 0x80) {
+      this.offset = o + 1;
+      return this.buf[o]!;
+    }
+    return this.longUvarint();
+  }
+
+  private longUvarint(): number {
     const buf = this.buf;
     let o = this.offset;
     let result = 0;

@@ -42,53 +42,65 @@ export class Writer {
     this.pos = this.start = 0;
   }
 
+  // Integers are stored byte by byte (typed-array stores wrap modulo 256): no range checks on
+  // this hot path, so out-of-range values wrap rather than throw.
+
   int8(v: number): this {
     this.ensure(1);
-    this.buf.writeInt8(v, this.pos);
-    this.pos += 1;
+    this.buf[this.pos++] = v;
     return this;
   }
 
   int16(v: number): this {
     this.ensure(2);
-    this.buf.writeInt16BE(v, this.pos);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.pos = p + 2;
     return this;
   }
 
   uint16(v: number): this {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v, this.pos);
-    this.pos += 2;
-    return this;
+    return this.int16(v);
   }
 
   int32(v: number): this {
     this.ensure(4);
-    this.buf.writeInt32BE(v, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
     return this;
   }
 
   uint32(v: number): this {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v, this.pos);
-    this.pos += 4;
-    return this;
+    return this.int32(v);
   }
 
   /** int64 from a JS number; values at or beyond 2^63 are written as the int64 maximum. */
   int64(v: number): this {
     this.ensure(8);
     let hi = Math.floor(v / TWO_32);
-    let lo = v - hi * TWO_32;
+    let lo = v >>> 0;
     if (hi > INT64_MAX_HI) {
       hi = INT64_MAX_HI;
-      lo = TWO_32 - 1;
+      lo = 0xffffffff;
     }
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(lo, this.pos + 4);
-    this.pos += 8;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = hi >>> 24;
+    b[p + 1] = hi >>> 16;
+    b[p + 2] = hi >>> 8;
+    b[p + 3] = hi;
+    b[p + 4] = lo >>> 24;
+    b[p + 5] = lo >>> 16;
+    b[p + 6] = lo >>> 8;
+    b[p + 7] = lo;
+    this.pos = p + 8;
     return this;
   }
 
