@@ -54,6 +54,7 @@ export class Broker {
     broker.listeners = new Listeners({
       log,
       maxRequestBytes: config.socketRequestMaxBytes,
+      maxQueuedRequests: config.queuedMaxRequests,
       maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
       dispatch: broker.dispatcher.dispatch,
     });

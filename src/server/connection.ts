@@ -1,18 +1,49 @@
 // One client connection: reads size-prefixed frames straight into SharedArrayBuffers, hands
 // each complete frame to the dispatcher, and writes the responses back in request order.
 // Limits: a frame above socket.request.max.bytes, a negative size or a frame too short for a
-// request header closes the connection; reading pauses while too many requests are in flight
-// or while the socket's write side is backed up, so nothing is buffered without bound.
+// request header closes the connection; reading pauses while too many requests are in flight on
+// this connection or in the whole broker (queued.max.requests), or while the socket's write side
+// is backed up, so nothing is buffered without bound.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 
-export interface Frame { sab: SharedArrayBuffer; buf: Buffer }
+export interface Frame {
+  sab: SharedArrayBuffer;
+  buf: Buffer;
+  /** Whether this request still holds a slot of the broker-wide request budget. */
+  holdsBudget: boolean;
+}
 
 /** What the dispatcher answers for a frame: response chunks, or null for no response (acks=0). */
 export type Reply = Buffer[] | null;
 
+/**
+ * The broker-wide budget of requests in flight (queued.max.requests): while it is spent, every
+ * connection stops reading until requests complete.
+ */
+export class RequestBudget {
+  active = 0;
+  private readonly blocked = new Set<Connection>();
+
+  constructor(readonly max: number) {}
+
+  get exhausted(): boolean { return this.active >= this.max; }
+
+  block(conn: Connection): void { this.blocked.add(conn); }
+  forget(conn: Connection): void { this.blocked.delete(conn); }
+
+  release(): void {
+    this.active--;
+    if (this.exhausted || this.blocked.size === 0) return;
+    const waiting = [...this.blocked];
+    this.blocked.clear();
+    for (const c of waiting) c.maybeResume();
+  }
+}
+
 export interface ConnectionOptions {
   id: number;
+  budget: RequestBudget;
   listenerName: string;
   maxRequestBytes: number;
   maxInFlight: number;
@@ -35,13 +66,19 @@ export class Connection {
   private sizeHave = 0;
   private frame: Frame | null = null;
   private frameHave = 0;
+  /** Bytes read from the socket but not yet framed, held while this connection may not take more. */
+  private backlog: Buffer | null = null;
 
   constructor(readonly socket: net.Socket, private readonly opts: ConnectionOptions) {
     this.id = opts.id;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = opts.log.child({ conn: opts.id, remote: this.remote, listener: opts.listenerName });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      // Bytes arriving behind a held backlog wait behind it, in order.
+      if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
+      else this.onData(chunk);
+    });
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.onClose());
@@ -57,6 +94,7 @@ export class Connection {
     }
     if (this.closed) return;
     this.closed = true;
+    this.opts.budget.forget(this);
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
     for (const h of this.closeHooks.splice(0)) h();
   }
@@ -69,9 +107,27 @@ export class Connection {
     this.onClose();
   }
 
+  /** Gives a request's budget slot back early: a fetch parked in the purgatory is not queued work. */
+  releaseBudget(frame: Frame): void {
+    if (!frame.holdsBudget) return;
+    frame.holdsBudget = false;
+    this.opts.budget.release();
+  }
+
+  /** Whether this connection may start another request now. */
+  private get hasRoom(): boolean {
+    return !this.opts.budget.exhausted && this.pending.length < this.opts.maxInFlight && !this.socket.writableNeedDrain;
+  }
+
   private onData(chunk: Buffer): void {
     let pos = 0;
     while (pos < chunk.length && !this.closed) {
+      if (this.frame === null && this.sizeHave === 0 && !this.hasRoom) {
+        // Full: keep the rest for later and stop reading until requests complete.
+        this.backlog = chunk.subarray(pos);
+        this.maybeResume();
+        return;
+      }
       if (this.frame === null) {
         const n = Math.min(4 - this.sizeHave, chunk.length - pos);
         chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + n);
@@ -85,7 +141,7 @@ export class Connection {
           return;
         }
         const sab = new SharedArrayBuffer(size);
-        this.frame = { sab, buf: Buffer.from(sab) };
+        this.frame = { sab, buf: Buffer.from(sab), holdsBudget: false };
         this.frameHave = 0;
       }
       const frame = this.frame;
@@ -101,8 +157,12 @@ export class Connection {
   }
 
   private enqueue(frame: Frame): void {
-    this.pending.push(this.opts.dispatch(this, frame));
-    if (this.pending.length >= this.opts.maxInFlight) this.socket.pause();
+    this.opts.budget.active++;
+    frame.holdsBudget = true;
+    const reply = this.opts.dispatch(this, frame);
+    const release = (): void => this.releaseBudget(frame);
+    reply.then(release, release);
+    this.pending.push(reply);
     if (!this.writing) void this.flush();
   }
 
@@ -136,9 +196,20 @@ export class Connection {
     this.socket.uncork();
   }
 
-  private maybeResume(): void {
+  /** Reads on only while this connection and the broker have room for more requests. */
+  maybeResume(): void {
     if (this.closed) return;
-    if (this.pending.length < this.opts.maxInFlight && !this.socket.writableNeedDrain) this.socket.resume();
-    else this.socket.pause();
+    if (!this.hasRoom) {
+      this.socket.pause();
+      if (this.opts.budget.exhausted) this.opts.budget.block(this);
+      return;
+    }
+    if (this.backlog !== null) {
+      const backlog = this.backlog;
+      this.backlog = null;
+      this.onData(backlog);
+      if (this.backlog !== null) return;
+    }
+    this.socket.resume();
   }
 }

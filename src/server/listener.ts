@@ -3,10 +3,12 @@
 import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, RequestBudget, type ConnectionOptions } from './connection.js';
 
 export interface ListenOptions {
   log: Logger;
+  /** queued.max.requests: requests in flight across all connections. */
+  maxQueuedRequests: number;
   maxRequestBytes: number;
   maxInFlight: number;
   dispatch: ConnectionOptions['dispatch'];
@@ -22,8 +24,11 @@ export class Listeners {
   private readonly servers: net.Server[] = [];
   readonly connections = new Set<Connection>();
   private nextId = 1;
+  private readonly budget: RequestBudget;
 
-  constructor(private readonly opts: ListenOptions) {}
+  constructor(private readonly opts: ListenOptions) {
+    this.budget = new RequestBudget(opts.maxQueuedRequests);
+  }
 
   async open(listeners: Listener[]): Promise<string[]> {
     const bound: string[] = [];
@@ -53,7 +58,7 @@ export class Listeners {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
-    const conn = new Connection(socket, { id: this.nextId++, listenerName, ...this.opts });
+    const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, ...this.opts });
     this.connections.add(conn);
     conn.onClose(() => this.connections.delete(conn));
     conn.log.info('connection opened');

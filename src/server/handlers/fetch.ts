@@ -47,6 +47,7 @@ export const fetch: ApiHandler = {
       const left = deadline - Date.now();
       if (left <= 0) break;
       const keys = slots.map((s) => s.item!.key);
+      ctx.conn.releaseBudget(ctx.frame);
       const satisfied = await ctx.broker.purgatory.wait(keys, req.minBytes - bytes, left, (release) => ctx.conn.onClose(release));
       if (ctx.conn.closed) return null;
       bytes += await read(ctx, slots, maxBytes - bytes);
