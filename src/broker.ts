@@ -13,9 +13,6 @@ import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
 import { ShardPool } from './workers/pool.js';
 
-/** Requests one connection may have in flight before reading from it pauses. */
-const MAX_IN_FLIGHT_PER_CONNECTION = 100;
-
 export class Broker {
   readonly purgatory = new Purgatory();
   readonly fetchSessions = new FetchSessionCache();
@@ -55,7 +52,7 @@ export class Broker {
       log,
       maxRequestBytes: config.socketRequestMaxBytes,
       maxQueuedRequests: config.queuedMaxRequests,
-      maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+      maxInFlight: config.maxInFlightRequestsPerConnection,
       dispatch: broker.dispatcher.dispatch,
     });
     const bound = await broker.listeners.open(config.listeners);
