@@ -59,6 +59,10 @@ export function logConfigFor(broker: BrokerConfig, configs: Record<string, strin
   };
 }
 
+export function usesLogAppendTime(configs: Record<string, string>): boolean {
+  return configs['message.timestamp.type'] === 'LogAppendTime';
+}
+
 export function maxMessageBytes(broker: BrokerConfig, configs: Record<string, string>): number {
   return configs['max.message.bytes'] !== undefined ? Number(configs['max.message.bytes']) : broker.messageMaxBytes;
 }

@@ -5,7 +5,7 @@
 // whole batches as one standalone Buffer. Only the last segment of a log is appended to.
 import * as fs from 'node:fs';
 import {
-  ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchInfo, COMPRESSION_CODEC_MASK, LOG_OVERHEAD,
+  BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
   batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from './file-names.js';
@@ -227,8 +227,8 @@ export class Segment {
 
   /**
    * The first record with timestamp >= `timestamp`: found through the time index, then batch headers,
-   * then (uncompressed CreateTime batches only) the records themselves; for other batches the batch's
-   * base offset and maxTimestamp. False when no batch here has maxTimestamp >= timestamp.
+   * then (uncompressed or gzip CreateTime batches) the records themselves; for other batches the
+   * batch's base offset and maxTimestamp. False when no batch here has maxTimestamp >= timestamp.
    */
   offsetForTimestamp(timestamp: number, out: { offset: number; timestamp: number }): boolean {
     if (this.maxTimestamp < timestamp) return false;
@@ -246,7 +246,7 @@ export class Segment {
 
   /**
    * For the batch at `position` (its header in the scratch buffer): the first record with timestamp
-   * >= `timestamp` where the records can be read without decompressing (true), else the batch as a
+   * >= `timestamp` where its records can be read (uncompressed or gzip: true), else the batch as a
    * whole: its base offset and maxTimestamp (false).
    */
   resolveRecord(position: number, timestamp: number, out: { offset: number; timestamp: number }): boolean {
@@ -254,7 +254,6 @@ export class Segment {
     const baseOffset = readBaseOffset(header, 0);
     out.offset = baseOffset;
     out.timestamp = maxTimestampAt(header, 0);
-    if ((header.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0) return false;
     const batch = Buffer.allocUnsafe(size);
     if (readFully(this.fd, batch, 0, size, position) < size) return false;
     if (!findRecordByTimestamp(batch, 0, timestamp, recordHit)) return false;

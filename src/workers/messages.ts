@@ -8,8 +8,12 @@ export type PartitionKey = string;
 
 export interface OpenPartition { key: PartitionKey; dir: string; config: LogConfig }
 
-export interface ProduceItem { key: PartitionKey; start: number; length: number; maxMessageBytes: number }
-export interface ProduceResult { errorCode: number; baseOffset: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
+export interface ProduceItem {
+  key: PartitionKey; start: number; length: number; maxMessageBytes: number;
+  /** message.timestamp.type=LogAppendTime: the broker stamps each batch with its append time. */
+  logAppendTime: boolean;
+}
+export interface ProduceResult { errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
 
 export interface FetchItem { key: PartitionKey; fetchOffset: number; maxBytes: number }
 export interface FetchResult {

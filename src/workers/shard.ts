@@ -3,7 +3,7 @@
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
 import { PartitionLog } from '../storage/log.js';
-import { scanBatches } from '../protocol/records/batch.js';
+import { scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
@@ -27,7 +27,7 @@ function open(partitions: OpenPartition[]): OpenResult[] {
 }
 
 function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
-  return items.map(({ key, start, length, maxMessageBytes }) => {
+  return items.map(({ key, start, length, maxMessageBytes, logAppendTime }) => {
     const log = logs.get(key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const records = Buffer.from(sab, start, length);
@@ -36,9 +36,11 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
     for (const batch of scan.batches) {
       if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
     }
+    const appendTime = logAppendTime ? Date.now() : -1;
+    if (logAppendTime) for (const batch of scan.batches) stampLogAppendTime(records, batch, appendTime);
     try {
       const { baseOffset } = log.append(records, scan.batches);
-      return { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
+      return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
     } catch (err) {
       console.error(`append to ${key} failed: ${String(err)}`);
       return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);
@@ -47,7 +49,7 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
 }
 
 function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
-  return { errorCode, baseOffset: -1, logStartOffset: log?.logStartOffset ?? -1, logEndOffset: log?.logEndOffset ?? -1, records: 0, bytes: 0 };
+  return { errorCode, baseOffset: -1, logAppendTime: -1, logStartOffset: log?.logStartOffset ?? -1, logEndOffset: log?.logEndOffset ?? -1, records: 0, bytes: 0 };
 }
 
 function fetch(items: FetchItem[]): unknown {

@@ -12,6 +12,7 @@
 //   @23 lastOffsetDelta int32       @27 baseTimestamp int64   @35 maxTimestamp int64
 //   @43 producerId int64            @51 producerEpoch int16   @53 baseSequence int32
 //   @57 recordsCount int32          @61 records...
+import { gunzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import { ErrorCode } from '../errors.js';
 
@@ -35,6 +36,7 @@ export const BASE_SEQUENCE_OFFSET = 53;
 export const RECORDS_COUNT_OFFSET = 57;
 
 export const COMPRESSION_CODEC_MASK = 0x07;
+const GZIP = 1;
 export const TIMESTAMP_TYPE_MASK = 0x08;
 export const TRANSACTIONAL_FLAG_MASK = 0x10;
 export const CONTROL_FLAG_MASK = 0x20;
@@ -119,6 +121,19 @@ export function crcMatches(buf: Buffer, position: number, size: number): boolean
 }
 
 /**
+ * Gives a batch the broker's append time (message.timestamp.type=LogAppendTime): sets the timestamp
+ * type bit and the max timestamp, then recomputes the CRC, which covers both. Records stay as they are.
+ */
+export function stampLogAppendTime(buf: Buffer, batch: BatchInfo, now: number): void {
+  const p = batch.position;
+  batch.attributes |= TIMESTAMP_TYPE_MASK;
+  batch.maxTimestamp = now;
+  buf.writeInt16BE(batch.attributes, p + ATTRIBUTES_OFFSET);
+  writeInt64(buf, p + MAX_TIMESTAMP_OFFSET, now);
+  buf.writeUInt32BE(crc32c(buf.subarray(p + ATTRIBUTES_OFFSET, p + batch.size)), p + CRC_OFFSET);
+}
+
+/**
  * Validates a batch: header sanity and CRC. Returns its size, or -1 when it is corrupt or does not fit
  * in buf[position, end).
  */
@@ -196,28 +211,34 @@ function readVarlong(buf: Buffer, pos: number, end: number): number {
 }
 
 /**
- * In the uncompressed batch at buf[position, position + size): the first record whose timestamp is
- * >= `timestamp`. Returns its offsetDelta and timestamp via `out`, or false when none is, when the
- * batch is compressed or uses LogAppendTime (record timestamps then all equal maxTimestamp), or when
- * the records are malformed.
+ * In the batch at buf[position, position + size): the first record whose timestamp is >= `timestamp`.
+ * Returns its offsetDelta and timestamp via `out`, or false when none is, when the batch uses
+ * LogAppendTime (record timestamps then all equal maxTimestamp), when it is compressed with a codec
+ * Node cannot read (snappy, lz4, zstd: the caller answers the batch as a whole), or when the records
+ * are malformed. Gzip batches are decompressed, as Kafka does for this lookup.
  */
 export function findRecordByTimestamp(
   buf: Buffer, position: number, timestamp: number, out: { offsetDelta: number; timestamp: number },
 ): boolean {
   const attributes = buf.readInt16BE(position + ATTRIBUTES_OFFSET);
-  if ((attributes & (COMPRESSION_CODEC_MASK | TIMESTAMP_TYPE_MASK)) !== 0) return false;
-  const end = position + batchSizeAt(buf, position);
+  if ((attributes & TIMESTAMP_TYPE_MASK) !== 0) return false;
+  let records = buf.subarray(position + BATCH_HEADER_SIZE, position + batchSizeAt(buf, position));
+  const codec = attributes & COMPRESSION_CODEC_MASK;
+  if (codec === GZIP) {
+    try { records = gunzipSync(records); } catch { return false; }
+  } else if (codec !== 0) return false;
+  const end = records.length;
   const baseTimestamp = readInt64(buf, position + BASE_TIMESTAMP_OFFSET);
   const count = buf.readInt32BE(position + RECORDS_COUNT_OFFSET);
-  let pos = position + BATCH_HEADER_SIZE;
+  let pos = 0;
   for (let i = 0; i < count; i++) {
-    const length = readVarlong(buf, pos, end);
+    const length = readVarlong(records, pos, end);
     if (length < 0) return false;
     const next = varintPos + length;
     if (next > end) return false;
-    const timestampDelta = readVarlong(buf, varintPos + 1, next); // skip the attributes byte
+    const timestampDelta = readVarlong(records, varintPos + 1, next); // skip the attributes byte
     if (timestampDelta === -Infinity) return false;
-    const offsetDelta = readVarlong(buf, varintPos, next);
+    const offsetDelta = readVarlong(records, varintPos, next);
     if (offsetDelta === -Infinity) return false;
     if (baseTimestamp + timestampDelta >= timestamp) {
       out.offsetDelta = offsetDelta;

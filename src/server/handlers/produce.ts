@@ -2,12 +2,13 @@
 // Splits the request's partitions by owning shard; each shard validates the batches (magic 2,
 // length, CRC-32C, max.message.bytes) and appends them where they lie, in the shared frame.
 // acks 0 answers nothing, 1 and -1 answer once the append returns (a single broker is the whole
-// ISR). Transactions and idempotent producer state are not handled here yet.
+// ISR). Topics with message.timestamp.type=LogAppendTime get their batches stamped with the append
+// time. Transactions and idempotent producer state are not handled here yet.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
-import { maxMessageBytes } from '../../cluster/topic-config.js';
+import { maxMessageBytes, usesLogAppendTime } from '../../cluster/topic-config.js';
 import type { ApiHandler } from '../dispatcher.js';
 
 interface PartitionData { index: number; records: Buffer | null }
@@ -39,7 +40,7 @@ export const produce: ApiHandler = {
         else if (p.records === null || p.records.length === 0) slot.errorCode = ErrorCode.CORRUPT_MESSAGE;
         else {
           // The records are a view of the frame's SharedArrayBuffer: the shard reads them in place.
-          slot.item = { key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length, maxMessageBytes: maxMessageBytes(broker.config, topic.configs) };
+          slot.item = { key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length, maxMessageBytes: maxMessageBytes(broker.config, topic.configs), logAppendTime: usesLogAppendTime(topic.configs) };
           items.push(slot.item);
           itemShards.push(broker.cluster.shardFor(t.name, p.index));
         }
@@ -68,11 +69,12 @@ export const produce: ApiHandler = {
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
           const slot = slots[s++]!;
+          const ok = slot.result !== undefined && slot.result.errorCode === ErrorCode.NONE;
           return {
             index: p.index,
             errorCode: slot.errorCode,
-            baseOffset: slot.result !== undefined && slot.result.errorCode === ErrorCode.NONE ? slot.result.baseOffset : -1,
-            logAppendTimeMs: -1,
+            baseOffset: ok ? slot.result!.baseOffset : -1,
+            logAppendTimeMs: ok ? slot.result!.logAppendTime : -1,
             logStartOffset: slot.result?.logStartOffset ?? -1,
             recordErrors: [],
             errorMessage: null,
