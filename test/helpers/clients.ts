@@ -1,0 +1,57 @@
+// Helpers for the tests that drive real Kafka clients (kcat, kafka-python, confluent-kafka):
+// whether each is installed, where the Python scripts are, running a script and reading the JSON
+// it prints, and polling until a condition holds.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireSystemTool, runCommand } from './broker.js';
+
+/** Debian's python3 (the system clients are installed for it, not for a pyenv python3 on PATH). */
+export const PYTHON = '/usr/bin/python3';
+
+const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
+
+/** A script under test/clients/python/ (they are not compiled; read from the source tree). */
+export function pythonScript(name: string): string {
+  return path.join(REPO_ROOT, 'test/clients/python', name);
+}
+
+/** False when kcat runs; otherwise the skip message (or a throw under CI=true). */
+export function requireKcat(): string | false {
+  return requireSystemTool(() => spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0, 'kcat');
+}
+
+/** False when /usr/bin/python3 can import the module; otherwise the skip message (or a throw under CI=true). */
+export function requirePythonModule(module: string, debianPackage: string): string | false {
+  return requireSystemTool(() => spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0, debianPackage);
+}
+
+/**
+ * Runs a Python script with arguments and answers the JSON object on the last line of its stdout;
+ * throws with its whole output when it fails or prints no JSON.
+ */
+export async function runPythonJson<T = any>(script: string, args: string[], timeoutMs = 45_000): Promise<T> {
+  const r = await runCommand(PYTHON, [pythonScript(script), ...args], { timeoutMs, env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const lines = r.stdout.trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  if (r.code !== 0 || !last.startsWith('{')) {
+    throw new Error(`${script} exited with ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  }
+  return JSON.parse(last) as T;
+}
+
+/** Polls `check` until it answers a value other than undefined; throws after the time. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
