@@ -11,8 +11,11 @@ import { ApiKey, ZERO_UUID } from '../../src/protocol/messages/index.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawConnection, decodeResponse, encodeRequest, frame, randomBytes, seededRandom } from '../helpers/raw-socket.js';
+import { buildBatch, fixCrc } from '../records/build-batch.js';
 
 const UNSUPPORTED_VERSION = 35;
+const CORRUPT_MESSAGE = 2;
+const INVALID_RECORD = 87;
 
 interface LogLine { level: number; msg: string; remote?: string; reason?: string; inFlight?: number; [k: string]: unknown }
 
@@ -269,6 +272,105 @@ describe('hostile input', () => {
     assert.ok(outcomes.closed > 0, JSON.stringify(outcomes));
   });
 
+  /** Produce v9 (acks 1) of `records` to partition 0 of `topic`; answers the partition's response. */
+  async function produceRaw(c: RawConnection, topic: string, records: Buffer, correlationId: number): Promise<{ errorCode: number; baseOffset: number }> {
+    const res = await c.request(ApiKey.Produce, 9, correlationId, {
+      transactionalId: null, acks: 1, timeoutMs: 5_000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+    });
+    return (res.responses as { partitionResponses: { errorCode: number; baseOffset: number }[] }[])[0]!.partitionResponses[0]!;
+  }
+
+  async function logEndOffset(c: RawConnection, topic: string): Promise<number> {
+    const res = await c.request(ApiKey.ListOffsets, 7, 1, { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+    return (res.topics as { partitions: { offset: number }[] }[])[0]!.partitions[0]!.offset;
+  }
+
+  /** A fresh single-partition topic (CreateTopics), and a connection to produce to it. */
+  async function produceTarget(topic: string): Promise<RawConnection> {
+    const c = await connect();
+    const res = await c.request(ApiKey.CreateTopics, 7, 1, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5_000, validateOnly: false });
+    assert.equal((res.topics as { errorCode: number }[])[0]!.errorCode, 0);
+    return c;
+  }
+
+  /** Rejects `bad` with one of `codes`, appends nothing, keeps the connection; a good batch still appends. */
+  async function assertBatchRejected(c: RawConnection, topic: string, cases: [string, Buffer][], codes: number[]): Promise<void> {
+    let correlationId = 100;
+    for (const [name, records] of cases) {
+      const before = await logEndOffset(c, topic);
+      const r = await produceRaw(c, topic, records, correlationId++);
+      assert.ok(codes.includes(r.errorCode), `${name}: error ${r.errorCode}, expected one of ${codes.join(', ')}`);
+      assert.equal(r.baseOffset, -1, `${name}: no base offset`);
+      assert.equal(await logEndOffset(c, topic), before, `${name}: nothing appended`);
+      assert.equal(c.closed, false, `${name}: the connection stays open`);
+    }
+    const ok = await produceRaw(c, topic, buildBatch({ records: 2 }), correlationId++);
+    assert.equal(ok.errorCode, 0);
+  }
+
+  it('answers CORRUPT_MESSAGE for broken record batches and keeps the connection', async () => {
+    const c = await produceTarget('hostile-batches');
+    const edit = (f: (b: Buffer) => void, crc = false): Buffer => {
+      const b = buildBatch({ records: 3 });
+      f(b);
+      if (crc) fixCrc(b);
+      return b;
+    };
+    await assertBatchRejected(c, 'hostile-batches', [
+      ['no records at all', Buffer.alloc(0)],
+      ['a flipped bit (CRC mismatch)', edit((b) => { b[b.length - 2]! ^= 1; })],
+      ['magic 1', edit((b) => b.writeInt8(1, 16))],
+      ['magic 3', edit((b) => b.writeInt8(3, 16))],
+      ['batchLength past the end', edit((b) => b.writeInt32BE(b.length + 100, 8))],
+      ['batchLength shorter than a header', edit((b) => b.writeInt32BE(10, 8))],
+      ['batchLength negative', edit((b) => b.writeInt32BE(-20, 8))],
+      ['record count negative', edit((b) => b.writeInt32BE(-1, 57), true)],
+      ['lastOffsetDelta negative', edit((b) => b.writeInt32BE(-5, 23), true)],
+      ['records cut short', buildBatch({ records: 3 }).subarray(0, -5)],
+      ['a good batch, then a broken one', Buffer.concat([buildBatch({ records: 2 }), edit((b) => { b[70]! ^= 1; })])],
+      ['a good batch, then trailing bytes', Buffer.concat([buildBatch({ records: 2 }), Buffer.from([1, 2, 3])])],
+    ], [CORRUPT_MESSAGE, INVALID_RECORD]);
+    await assertClosedQuietly(c);
+  });
+
+  // Kafka's LogValidator refuses these from clients (InvalidRecordException: inconsistent offset
+  // range and record count; control records; CompressionType.forId on an unknown codec).
+  // Samsa stores them: see the report on src/protocol/records/batch.ts scanBatches.
+  it('refuses batches whose header lies about their records, control batches and unknown codecs', { todo: 'broker accepts them (scanBatches checks no client-origin rules)' }, async () => {
+    const c = await produceTarget('hostile-batch-headers');
+    const edit = (f: (b: Buffer) => void, opts: { attributes?: number } = {}): Buffer => {
+      const b = buildBatch({ records: 3, ...opts });
+      f(b);
+      fixCrc(b);
+      return b;
+    };
+    await assertBatchRejected(c, 'hostile-batch-headers', [
+      ['record count 1000 for 3 records', edit((b) => b.writeInt32BE(1000, 57))],
+      ['record count 0', edit((b) => b.writeInt32BE(0, 57))],
+      ['lastOffsetDelta 100 for 3 records', edit((b) => b.writeInt32BE(100, 23))],
+      ['a control batch from a client', edit(() => undefined, { attributes: 0x20 })],
+      ['compression codec 7', edit(() => undefined, { attributes: 7 })],
+      ['compression codec 5', edit(() => undefined, { attributes: 5 })],
+    ], [CORRUPT_MESSAGE, INVALID_RECORD, 76 /* UNSUPPORTED_COMPRESSION_TYPE */]);
+    await assertClosedQuietly(c);
+  });
+
+  // Kafka reads one request at a time per connection, so requests before a malformed one are all
+  // answered before the broker even reads it. Samsa dispatches pipelined frames at once and
+  // Connection.reject() destroys the socket at once, dropping the answers still pending.
+  it('answers the requests pipelined before a malformed one, then closes', { todo: 'broker drops the earlier answers (src/server/connection.ts reject)' }, async () => {
+    const c = await connect();
+    const good = Array.from({ length: 5 }, (_, i) => encodeRequest(ApiKey.ApiVersions, 0, 300 + i, {}));
+    await c.write(Buffer.concat([...good, rawRequest(ApiKey.Metadata, 99, 399, Buffer.alloc(4))]));
+    for (let i = 0; i < 5; i++) {
+      const f = await c.readFrame(5_000);
+      assert.ok(f !== null, `answer ${i} of the 5 good requests`);
+      assert.equal(f.readInt32BE(0), 300 + i);
+    }
+    await assertRejected(c, /unsupported version 99 of Metadata/);
+  });
+
   it('reassembles a request sent one byte at a time', async () => {
     const c = await connect();
     const req = encodeRequest(ApiKey.Metadata, 9, 77, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
@@ -338,7 +440,7 @@ describe('hostile input', () => {
     }));
     assert.deepEqual(answers, answers.map(() => true));
     await Promise.all(conns.map((c) => c.close()));
-    await Promise.all(conns.map((c) => logLine(c, 'connection closed')));
+    for (const c of conns) await logLine(c, 'connection closed'); // one at a time: one log listener at a time
   });
 
   it('drops a whole connection of hostile frames while good connections keep being served', async () => {
