@@ -14,8 +14,11 @@ export interface Frame {
   holdsBudget: boolean;
 }
 
-/** What the dispatcher answers for a frame: response chunks, or null for no response (acks=0). */
-export type Reply = Buffer[] | null;
+/** Answered for a request that ends the connection: the replies before it are written first. */
+export const CLOSE = Symbol('close');
+
+/** What the dispatcher answers for a frame: response chunks, null for no response (acks=0), or CLOSE. */
+export type Reply = Buffer[] | null | typeof CLOSE;
 
 /**
  * The broker-wide budget of requests in flight (queued.max.requests): while it is spent, every
@@ -59,6 +62,8 @@ export class Connection {
   readonly remote: string;
   readonly log: Logger;
   closed = false;
+  /** A bad request was seen: read nothing more, close once the earlier replies are written. */
+  private closing = false;
   private readonly closeHooks: (() => void)[] = [];
   private readonly pending: Promise<Reply>[] = [];
   private writing = false;
@@ -75,6 +80,7 @@ export class Connection {
     this.log = opts.log.child({ conn: opts.id, remote: this.remote, listener: opts.listenerName });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      if (this.closing) return;
       // Bytes arriving behind a held backlog wait behind it, in order.
       if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
       else this.onData(chunk);
@@ -99,12 +105,18 @@ export class Connection {
     for (const h of this.closeHooks.splice(0)) h();
   }
 
-  /** Closes the connection because of what the client sent, with a log line that says why. */
-  reject(reason: string, extra: Record<string, unknown> = {}): void {
-    if (this.closed) return;
-    this.log.warn({ ...extra, reason }, 'closing connection: bad request');
-    this.socket.destroy();
-    this.onClose();
+  /**
+   * Closes the connection because of what the client sent, with a log line that says why. Nothing
+   * more is read; the replies to the requests before the bad one are still written, as a broker
+   * that serves a connection's requests in order would have sent them. Answers CLOSE, the bad
+   * request's place in the reply order.
+   */
+  reject(reason: string, extra: Record<string, unknown> = {}): typeof CLOSE {
+    if (!this.closing && !this.closed) this.log.warn({ ...extra, reason }, 'closing connection: bad request');
+    this.closing = true;
+    this.backlog = null;
+    this.socket.pause();
+    return CLOSE;
   }
 
   /** Gives a request's budget slot back early: a fetch parked in the purgatory is not queued work. */
@@ -121,7 +133,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     let pos = 0;
-    while (pos < chunk.length && !this.closed) {
+    while (pos < chunk.length && !this.closed && !this.closing) {
       if (this.frame === null && this.sizeHave === 0 && !this.hasRoom) {
         // Full: keep the rest for later and stop reading until requests complete.
         this.backlog = chunk.subarray(pos);
@@ -137,7 +149,8 @@ export class Connection {
         this.sizeHave = 0;
         const size = this.sizeBuf.readInt32BE(0);
         if (size < MIN_FRAME || size > this.opts.maxRequestBytes) {
-          this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`);
+          this.pending.push(Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)));
+          if (!this.writing) void this.flush();
           return;
         }
         const sab = new SharedArrayBuffer(size);
@@ -173,6 +186,13 @@ export class Connection {
       while (this.pending.length > 0 && !this.closed) {
         const reply = await this.pending[0]!;
         this.pending.shift();
+        if (reply === CLOSE) {
+          this.pending.length = 0;
+          // Close once the replies already written have gone out.
+          this.socket.end(() => this.socket.destroy());
+          this.onClose();
+          return;
+        }
         if (reply !== null && !this.closed) this.write(reply);
         this.maybeResume();
       }
@@ -198,7 +218,7 @@ export class Connection {
 
   /** Reads on only while this connection and the broker have room for more requests. */
   maybeResume(): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     if (!this.hasRoom) {
       this.socket.pause();
       if (this.opts.budget.exhausted) this.opts.budget.block(this);

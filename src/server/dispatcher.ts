@@ -56,34 +56,29 @@ export class Dispatcher {
     try {
       header = decodeRequestHeader(reader);
     } catch (err) {
-      conn.reject('malformed request header', { err: String(err) });
-      return null;
+      return conn.reject('malformed request header', { err: String(err) });
     }
     const entry = this.handlers.get(header.apiKey);
     if (entry === undefined) {
-      conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
-      return null;
+      return conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
     }
     const { handler, messages } = entry;
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
-      conn.reject(`unsupported version ${header.apiVersion} of ${messages.name} (serves ${handler.minVersion}-${handler.maxVersion})`, { header });
-      return null;
+      return conn.reject(`unsupported version ${header.apiVersion} of ${messages.name} (serves ${handler.minVersion}-${handler.maxVersion})`, { header });
     }
     let request: Message;
     try {
       request = decodeMessage(messages.request, header.apiVersion, reader);
     } catch (err) {
-      conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
-      return null;
+      return conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
     }
     let response: Message | null;
     try {
       response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
     } catch (err) {
       conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
-      conn.socket.destroy();
-      return null;
+      return conn.reject('the request could not be handled');
     }
     if (response === null || conn.closed) return null;
     return encodeResponse(messages, header, response);

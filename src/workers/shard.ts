@@ -3,7 +3,7 @@
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
 import { PartitionLog } from '../storage/log.js';
-import { scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
+import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
@@ -35,6 +35,8 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
     if (scan.code !== ErrorCode.NONE) return produceError(scan.code, log);
     for (const batch of scan.batches) {
       if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
+      const code = checkProducedBatch(batch);
+      if (code !== ErrorCode.NONE) return produceError(code, log);
     }
     const appendTime = logAppendTime ? Date.now() : -1;
     if (logAppendTime) for (const batch of scan.batches) stampLogAppendTime(records, batch, appendTime);

@@ -120,6 +120,21 @@ export function crcMatches(buf: Buffer, position: number, size: number): boolean
   return crc32c(buf.subarray(position + ATTRIBUTES_OFFSET, position + size)) === stored;
 }
 
+/** The codecs Kafka defines: none, gzip, snappy, lz4, zstd. */
+const MAX_COMPRESSION_CODEC = 4;
+
+/**
+ * The rules a batch from a producer must also follow, all read from its header: its offsets are
+ * consecutive (recordsCount = lastOffsetDelta + 1), it is not a control batch (only the broker writes
+ * those), and its codec is one Kafka defines. ErrorCode.NONE when it does.
+ */
+export function checkProducedBatch(batch: BatchInfo): number {
+  if (batch.recordsCount !== batch.lastOffsetDelta + 1 || batch.recordsCount === 0) return ErrorCode.INVALID_RECORD;
+  if ((batch.attributes & CONTROL_FLAG_MASK) !== 0) return ErrorCode.INVALID_RECORD;
+  if ((batch.attributes & COMPRESSION_CODEC_MASK) > MAX_COMPRESSION_CODEC) return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  return ErrorCode.NONE;
+}
+
 /**
  * Gives a batch the broker's append time (message.timestamp.type=LogAppendTime): sets the timestamp
  * type bit and the max timestamp, then recomputes the CRC, which covers both. Records stay as they are.
