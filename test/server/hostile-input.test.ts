@@ -336,8 +336,7 @@ describe('hostile input', () => {
 
   // Kafka's LogValidator refuses these from clients (InvalidRecordException: inconsistent offset
   // range and record count; control records; CompressionType.forId on an unknown codec).
-  // Samsa stores them: see the report on src/protocol/records/batch.ts scanBatches.
-  it('refuses batches whose header lies about their records, control batches and unknown codecs', { todo: 'broker accepts them (scanBatches checks no client-origin rules)' }, async () => {
+  it('refuses batches whose header lies about their records, control batches and unknown codecs', async () => {
     const c = await produceTarget('hostile-batch-headers');
     const edit = (f: (b: Buffer) => void, opts: { attributes?: number } = {}): Buffer => {
       const b = buildBatch({ records: 3, ...opts });
@@ -357,9 +356,8 @@ describe('hostile input', () => {
   });
 
   // Kafka reads one request at a time per connection, so requests before a malformed one are all
-  // answered before the broker even reads it. Samsa dispatches pipelined frames at once and
-  // Connection.reject() destroys the socket at once, dropping the answers still pending.
-  it('answers the requests pipelined before a malformed one, then closes', { todo: 'broker drops the earlier answers (src/server/connection.ts reject)' }, async () => {
+  // answered before the broker even reads it.
+  it('answers the requests pipelined before a malformed one, then closes', async () => {
     const c = await connect();
     const good = Array.from({ length: 5 }, (_, i) => encodeRequest(ApiKey.ApiVersions, 0, 300 + i, {}));
     await c.write(Buffer.concat([...good, rawRequest(ApiKey.Metadata, 99, 399, Buffer.alloc(4))]));
@@ -369,6 +367,54 @@ describe('hostile input', () => {
       assert.equal(f.readInt32BE(0), 300 + i);
     }
     await assertRejected(c, /unsupported version 99 of Metadata/);
+  });
+
+  // Todo: Piscina 5.1.4 re-queues a task it could not hand to the busy worker at the tail of its
+  // queue (piscinajs/piscina#1031), so the shard appends pipelined requests out of order.
+  it('appends pipelined Produce requests to one partition in request order', { todo: 'broker bug: src/workers/pool.ts run (Piscina FIFO)' }, async () => {
+    const c = await produceTarget('pipelined-produce');
+    const N = 400;
+    const frames = Array.from({ length: N }, (_, i) => encodeRequest(ApiKey.Produce, 9, 10_000 + i, {
+      transactionalId: null, acks: 1, timeoutMs: 5_000,
+      topicData: [{ name: 'pipelined-produce', partitionData: [{ index: 0, records: buildBatch({ records: [{ key: 'k', value: String(i) }] }) }] }],
+    }));
+    await c.write(Buffer.concat(frames));
+    const baseOffsets: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const f = await c.readFrame(10_000);
+      assert.ok(f !== null, `answer ${i}`);
+      const res = decodeResponse(ApiKey.Produce, 9, f);
+      assert.equal(res.correlationId, 10_000 + i);
+      const p = (res.body.responses as { partitionResponses: { errorCode: number; baseOffset: number }[] }[])[0]!.partitionResponses[0]!;
+      assert.equal(p.errorCode, 0);
+      baseOffsets.push(p.baseOffset);
+    }
+    const wrong = baseOffsets.findIndex((o, i) => o !== i);
+    assert.equal(wrong, -1, `request ${wrong} was appended at offset ${baseOffsets[wrong]}; the first 12: ${baseOffsets.slice(0, 12).join(' ')}`);
+    await assertClosedQuietly(c);
+  });
+
+  // Todo: the peer's FIN ends the socket (allowHalfOpen false) and onClose abandons the backlog.
+  it('appends every acks=0 Produce request a client pipelines before closing at once', { todo: 'broker bug: src/server/connection.ts drops the backlog on close' }, async () => {
+    const topic = 'pipelined-acks0';
+    const admin = await produceTarget(topic);
+    const c = await connect();
+    const N = 400; // over samsa.max.in.flight.requests.per.connection: most wait in the connection's backlog
+    const frames = Array.from({ length: N }, (_, i) => encodeRequest(ApiKey.Produce, 9, 20_000 + i, {
+      transactionalId: null, acks: 0, timeoutMs: 5_000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records: buildBatch({ records: [{ key: 'k', value: String(i) }] }) }] }],
+    }));
+    await c.write(Buffer.concat(frames));
+    await c.close(); // FIN right behind the data, as a producer that flushes and exits
+    await logLine(c, 'connection closed');
+    const deadline = Date.now() + 5_000;
+    let end = await logEndOffset(admin, topic);
+    while (end < N && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      end = await logEndOffset(admin, topic);
+    }
+    assert.equal(end, N, `${end} of ${N} acks=0 requests were appended`);
+    await assertClosedQuietly(admin);
   });
 
   it('reassembles a request sent one byte at a time', async () => {
