@@ -16,7 +16,7 @@ export interface CreateTopicSpec {
   configs: { name: string; value: string | null }[];
 }
 
-export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo }
+export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo; created?: boolean }
 
 const MAX_PARTITIONS = 100_000;
 
@@ -117,7 +117,7 @@ export class Cluster {
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not create the log of ${failed.key}: ${failed.error ?? ''}` };
     }
     this.topics.add(topic);
-    return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topic, created: true };
   }
 
   deleteTopic(name: string): Promise<TopicOutcome> {

@@ -64,6 +64,8 @@ export class Connection {
   closed = false;
   /** A bad request was seen: read nothing more, close once the earlier replies are written. */
   private closing = false;
+  /** The client has finished sending: close our side once every request it sent is answered. */
+  private peerEnded = false;
   private readonly closeHooks: (() => void)[] = [];
   private readonly pending: Promise<Reply>[] = [];
   private writing = false;
@@ -86,6 +88,10 @@ export class Connection {
       else this.onData(chunk);
     });
     socket.on('drain', () => this.maybeResume());
+    socket.on('end', () => {
+      this.peerEnded = true;
+      this.maybeFinish();
+    });
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
     socket.on('close', () => this.onClose());
   }
@@ -196,6 +202,7 @@ export class Connection {
         if (reply !== null && !this.closed) this.write(reply);
         this.maybeResume();
       }
+      this.maybeFinish();
     } catch (err) {
       this.log.error({ err }, 'request failed; closing connection');
       this.socket.destroy();
@@ -214,6 +221,14 @@ export class Connection {
     this.socket.write(prefix);
     for (const c of chunks) this.socket.write(c);
     this.socket.uncork();
+  }
+
+  /** After the client's end: once nothing is held or pending, close our side too. */
+  private maybeFinish(): void {
+    if (!this.peerEnded || this.closed || this.closing) return;
+    if (this.backlog !== null || this.pending.length > 0) return;
+    if (this.frame !== null || this.sizeHave > 0) this.log.warn({ reason: 'the client closed in the middle of a request' }, 'truncated request discarded');
+    this.socket.end(() => this.socket.destroy());
   }
 
   /** Reads on only while this connection and the broker have room for more requests. */

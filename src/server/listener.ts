@@ -34,7 +34,8 @@ export class Listeners {
     const bound: string[] = [];
     for (const l of listeners) {
       for (const address of bindAddresses(l.host)) {
-        const server = net.createServer((socket) => this.accept(socket, l.name));
+        // Half-open: a client that sends and closes at once (acks=0) still has every request served.
+        const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.name));
         try {
           await new Promise<void>((resolve, reject) => {
             server.once('error', reject);

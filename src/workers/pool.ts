@@ -20,6 +20,8 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
 
 export class ShardPool {
   private readonly shards: Piscina[];
+  /** Each shard's last task: the next one starts after it, so tasks run in the order they came. */
+  private readonly tails: Promise<unknown>[];
 
   constructor(readonly size: number) {
     this.shards = Array.from({ length: size }, (_, i) => new Piscina({
@@ -36,14 +38,23 @@ export class ShardPool {
       maxQueue: Number.POSITIVE_INFINITY,
       workerData: { shard: i },
     }));
+    this.tails = this.shards.map(() => Promise.resolve());
   }
 
   shardFor(topic: string, partition: number): number {
     return shardOf(topic, partition, this.size);
   }
 
+  /**
+   * Runs a task on its shard after every task given to that shard before it. Piscina's own queue
+   * does not keep that order (a task it could not hand out goes to the back), and a partition's
+   * appends must happen in the order the requests arrived.
+   */
   run<T>(shard: number, task: ShardTask): Promise<T> {
-    return this.shards[shard]!.run(task) as Promise<T>;
+    const pool = this.shards[shard]!;
+    const result = this.tails[shard]!.then(() => pool.run(task) as Promise<T>);
+    this.tails[shard] = result.catch(() => undefined);
+    return result;
   }
 
   /** Runs one task per shard over the items that belong to it; answers in the items' order. */

@@ -8,12 +8,10 @@ import { BrokerProcess, runCommand } from '../helpers/broker.js';
 import { eventually, requireKcat } from '../helpers/clients.js';
 
 const skip = requireKcat();
-// Broker bugs these tests found (remove the todo once fixed): Piscina 5.1.4 re-queues a task it
-// could not hand to the busy worker at the tail of its queue (piscinajs/piscina#1031), so a
-// shard runs pipelined appends out of order (src/workers/pool.ts run); and a connection whose
-// client half-closes drops the frames still held in its backlog (src/server/connection.ts).
-const ORDER_BUG = 'broker appends pipelined Produce requests out of order (src/workers/pool.ts, Piscina FIFO)';
-const HALF_CLOSE_BUG = 'broker drops backlogged requests when the client closes (src/server/connection.ts, allowHalfOpen)';
+// Two of these tests guard broker bugs they found: pipelined appends run out of order (Piscina
+// 5.1.4 re-queues a task it could not hand out at the tail of its queue, piscinajs/piscina#1031;
+// src/workers/pool.ts now chains each shard's tasks), and requests held back when the client
+// half-closes were dropped (src/server/connection.ts now finishes them first).
 const PARTITIONS = 3;
 const TOPIC = 'kcat-roundtrip';
 
@@ -215,7 +213,7 @@ describe('kcat', { skip }, () => {
     assert.ok(waited < 5_000, `the consumer got the messages ${waited} ms after they were produced`);
   });
 
-  it('keeps a partition in produce order with many produce requests in flight', { todo: ORDER_BUG }, async () => {
+  it('keeps a partition in produce order with many produce requests in flight', async () => {
     // One message per request, no linger: librdkafka pipelines hundreds of Produce requests on one
     // connection, and the broker must append them in the order they arrived.
     const topic = 'kcat-order';
@@ -227,7 +225,7 @@ describe('kcat', { skip }, () => {
     assert.equal(firstOutOfOrder, -1, `offset ${firstOutOfOrder} holds message ${back[firstOutOfOrder]}; the first 12: ${back.slice(0, 12).join(' ')}`);
   });
 
-  it('appends every acks=0 message of a producer that disconnects right after sending them', { todo: HALF_CLOSE_BUG }, async () => {
+  it('appends every acks=0 message of a producer that disconnects right after sending them', async () => {
     // kcat exits as soon as the requests are written; those the broker has read but not yet
     // dispatched (held back by samsa.max.in.flight.requests.per.connection) must still be appended.
     const topic = 'kcat-acks0';

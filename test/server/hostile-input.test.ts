@@ -371,7 +371,7 @@ describe('hostile input', () => {
 
   // Todo: Piscina 5.1.4 re-queues a task it could not hand to the busy worker at the tail of its
   // queue (piscinajs/piscina#1031), so the shard appends pipelined requests out of order.
-  it('appends pipelined Produce requests to one partition in request order', { todo: 'broker bug: src/workers/pool.ts run (Piscina FIFO)' }, async () => {
+  it('appends pipelined Produce requests to one partition in request order', async () => {
     const c = await produceTarget('pipelined-produce');
     const N = 400;
     const frames = Array.from({ length: N }, (_, i) => encodeRequest(ApiKey.Produce, 9, 10_000 + i, {
@@ -395,7 +395,7 @@ describe('hostile input', () => {
   });
 
   // Todo: the peer's FIN ends the socket (allowHalfOpen false) and onClose abandons the backlog.
-  it('appends every acks=0 Produce request a client pipelines before closing at once', { todo: 'broker bug: src/server/connection.ts drops the backlog on close' }, async () => {
+  it('appends every acks=0 Produce request a client pipelines before closing at once', async () => {
     const topic = 'pipelined-acks0';
     const admin = await produceTarget(topic);
     const c = await connect();

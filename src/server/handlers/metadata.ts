@@ -51,7 +51,7 @@ async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean,
   if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, r.name);
   const created = await broker.cluster.ensureTopic(r.name, broker.config.numPartitions);
   if (created.topic === undefined) return failed(created.errorCode, r.name);
-  ctx.conn.log.info({ topic: r.name, partitions: created.topic.partitions }, 'topic auto-created');
+  if (created.created === true) ctx.conn.log.info({ topic: r.name, partitions: created.topic.partitions }, 'topic auto-created');
   return describe(ctx, created.topic, withOps);
 }
 
