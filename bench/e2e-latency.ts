@@ -1,0 +1,83 @@
+// End-to-end latency: p50, p99 and p99.9 from produce to consume at fixed rates (1, 10 and 50 MB/s
+// of 1 KiB records by default), acks=-1, one partition, a fresh topic per cell. Variants: raw
+// (prebuilt batches, one per millisecond, and a raw long-polling consumer: the broker's own
+// latency), kafkajs -> kcat and kcat -> kcat (what users see; librdkafka's defaults, among them
+// its linger.ms, unless --kcat-producer-props says otherwise).
+//
+//   node dist/bench/e2e-latency.js [--bootstrap host:port] [--rates 1,10,50] [--seconds 8] ...
+import { runTopic } from './lib/admin.js';
+import { clientE2e, rawE2e, type E2eLoad, type E2eOutcome } from './lib/e2e-load.js';
+import { main, runMacro } from './lib/macro.js';
+import { pct, percentile, type Row } from './lib/report.js';
+import { coresCell, CpuMeter } from './lib/target.js';
+
+const FLAGS = [
+  { name: 'rates', help: 'MB/s of record values to produce (10^6 bytes)', default: '1,10,50' },
+  { name: 'record-size', help: 'record value size in bytes', default: '1024' },
+  { name: 'seconds', help: 'measured seconds per cell', default: '8' },
+  { name: 'warmup', help: 'warm-up seconds per cell (not counted)', default: '1' },
+  { name: 'kcat-producer-props', help: 'extra -X settings of the kcat producer, e.g. linger.ms=0', default: '' },
+];
+
+const P99_TARGET_MS = 5;
+
+main(() => runMacro('e2e-latency', 'end-to-end latency at fixed rates, acks=-1: raw, kafkajs -> kcat, kcat -> kcat', FLAGS, async (ctx) => {
+  const { args, admin, target, ceiling } = ctx;
+  const rows: Row[] = [];
+  const results: unknown[] = [];
+  const notes = new Set<string>(['latency: from writing the Produce request to the consumer having the record; acks=-1, one partition']);
+  let headline: number | null = null;
+  // the real-client variants consume with kcat
+  for (const variant of ctx.variants.filter((v) => v === 'raw' || ctx.kcat)) {
+    for (const rateMB of args.nums('rates')) {
+      const topic = runTopic(`bench-e2e-${variant}`);
+      const [leader] = await admin.createTopic(topic, 1);
+      const load: E2eLoad = { topic, leader: leader!, rate: rateMB * 1e6, recordSize: args.num('record-size'), seconds: args.num('seconds'), warmupSeconds: args.num('warmup') };
+      process.stdout.write(`  ${variant} at ${rateMB} MB/s ... `);
+      let r: E2eOutcome;
+      const meter = new CpuMeter(target.pid);
+      try {
+        if (variant === 'raw') r = await rawE2e(load);
+        else if (variant === 'kafkajs' || variant === 'kcat') r = await clientE2e(load, target.bootstrap, variant, args.list('kcat-producer-props'));
+        else throw new Error(`unknown variant ${variant} (raw, kafkajs, kcat)`);
+      } finally {
+        await admin.deleteTopic(topic);
+      }
+      const cpu = meter.stop();
+      const l = r.latencies;
+      const p50 = percentile(l, 50);
+      const p99 = percentile(l, 99);
+      const p999 = percentile(l, 99.9);
+      console.log(`p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, p99.9 ${p999.toFixed(2)} ms`);
+      if (variant === 'raw' && rateMB === 50) headline = p99;
+      if (r.note !== undefined) notes.add(r.note);
+      const achieved = (r.records * load.recordSize) / load.seconds / 1e6;
+      rows.push({
+        variant: variant === 'raw' ? 'raw -> raw' : `${variant} -> kcat`,
+        'MB/s': rateMB,
+        'of ceiling': pct(rateMB / ceiling.sendMBps),
+        'sent MB/s': achieved,
+        samples: l.length,
+        'p50 ms': p50,
+        'p99 ms': p99,
+        'p99.9 ms': p999,
+        'max ms': l.length > 0 ? l[l.length - 1]! : NaN,
+        'ack p50 ms': r.ackLatencies === null ? '-' : percentile(r.ackLatencies, 50),
+        'ack p99 ms': r.ackLatencies === null ? '-' : percentile(r.ackLatencies, 99),
+        'send lag ms': r.maxScheduleLagMs,
+        ...coresCell(cpu),
+        missing: r.missing,
+        errors: r.errors === 0 ? (r.firstError === null ? 0 : `0 (${r.firstError.slice(0, 60)})`) : `${r.errors} (${r.firstError})`,
+      });
+      results.push({ variant, rateMBps: rateMB, records: r.records, samples: l.length, p50, p99, p999, max: l[l.length - 1], ackP50: r.ackLatencies === null ? null : percentile(r.ackLatencies, 50), ackP99: r.ackLatencies === null ? null : percentile(r.ackLatencies, 99), missing: r.missing, errors: r.errors, firstError: r.firstError, maxScheduleLagMs: r.maxScheduleLagMs, cpu });
+    }
+  }
+  notes.add('ack p50/p99: Produce request to its answer (raw only): the produce half of the latency');
+  notes.add('send lag: how far the load generator fell behind its schedule at worst (a generator that cannot keep up hides latency)');
+  return {
+    tables: [{ title: `end-to-end latency, acks=-1, ${args.num('record-size')} B records (ceiling: send ${ceiling.sendMBps.toFixed(0)} MB/s)`, rows }],
+    targets: [{ target: 'e2e p99, raw, 50 MB/s, acks=-1', goal: `<= ${P99_TARGET_MS} ms`, measured: headline === null ? '-' : `${headline.toFixed(2)} ms`, met: headline === null ? null : headline <= P99_TARGET_MS }],
+    notes: [...notes],
+    data: { results },
+  };
+}));
