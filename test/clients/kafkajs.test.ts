@@ -8,7 +8,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Producer, Message as KafkaMessage } from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { errorTypes, eventually } from '../helpers/client-checks.js';
+import { errorTypes, eventually } from '../helpers/clients.js';
 import { decodeBatches, type DecodedRecord } from '../helpers/record-batch.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 
@@ -266,7 +266,7 @@ describe('kafkajs producer', () => {
     // acks 0: no response from the broker; the records still arrive
     const none = await producer.send({ topic: 'kj-batch-b', acks: 0, messages: [{ partition: 0, value: 'fire' }, { partition: 0, value: 'forget' }] });
     assert.deepEqual(none, []);
-    await eventually(async () => (await admin.fetchTopicOffsets('kj-batch-b'))[0]!.high === '4', 5000, 'acks-0 records to land');
+    await eventually('acks-0 records to land', async () => ((await admin.fetchTopicOffsets('kj-batch-b'))[0]!.high === '4' ? true : undefined), 5000);
     assert.deepEqual((await readAll('kj-batch-b', 0)).map((r) => [r.offset, r.value?.toString()]), [[0, 'b0'], [1, 'b1'], [2, 'fire'], [3, 'forget']]);
     assert.deepEqual((await readAll('kj-batch-a', 1)).map((r) => [r.offset, r.value?.toString()]), [[0, 'a1']]);
   });

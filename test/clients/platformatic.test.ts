@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, ProduceAcks, stringSerializers, type KafkaRecord } from '@platformatic/kafka';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { errorTypes } from '../helpers/client-checks.js';
+import { errorTypes } from '../helpers/clients.js';
 
 let broker: BrokerProcess;
 let admin: Admin;

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { BrokerProcess } from '../helpers/broker.js';
-import { WireClient } from '../helpers/wire.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { buildBatch } from '../records/build-batch.js';
 
 const TOPIC = 'sessions';
 let broker: BrokerProcess;
-let client: WireClient;
+let client: RawClient;
 let topicId: string;
 
 async function produce(partition: number, value: string, via = client): Promise<number> {
@@ -36,12 +36,12 @@ const partitionsOf = (res: Record<string, any>): number[] => res.responses.flatM
 
 before(async () => {
   broker = await BrokerProcess.start();
-  client = await WireClient.connect(broker.port);
+  client = await RawClient.connect('127.0.0.1', broker.port);
   const created = await client.request(ApiKey.CreateTopics, 7, { topics: [{ name: TOPIC, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
   topicId = created.topics[0].topicId;
 });
 after(async () => {
-  client.close();
+  await client.close();
   await broker.dispose();
 });
 
@@ -90,7 +90,7 @@ test('wrong epochs and unknown sessions get their errors', async () => {
 
 test('a long poll is answered by the append that brings min_bytes, not by its timeout', async () => {
   const end = (await fetchRequest(0, -1, [{ partition: 1, fetchOffset: 0 }])).responses[0].partitions[0].highWatermark as number;
-  const other = await WireClient.connect(broker.port);
+  const other = await RawClient.connect('127.0.0.1', broker.port);
   try {
     const started = Date.now();
     const waiting = fetchRequest(0, -1, [{ partition: 1, fetchOffset: end }], { maxWaitMs: 20_000, minBytes: 1 });
@@ -101,7 +101,7 @@ test('a long poll is answered by the append that brings min_bytes, not by its ti
     assert.ok(elapsed < 10_000, `answered after ${elapsed} ms`);
     assert.ok(res.responses[0].partitions[0].records.length > 0);
   } finally {
-    other.close();
+    await other.close();
   }
 });
 

@@ -1,6 +1,6 @@
 // Helpers for the tests that drive real Kafka clients (kcat, kafka-python, confluent-kafka):
 // whether each is installed, where the Python scripts are, running a script and reading the JSON
-// it prints, and polling until a condition holds.
+// it prints, polling until a condition holds, and the Kafka error types inside client errors.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,4 +54,19 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Every Kafka error type/name found in an error and the errors it wraps (kafkajs nests them in
+ * `cause`, `originalError`, `errors`; @platformatic/kafka in `errors` and `apiId`).
+ */
+export function errorTypes(err: unknown, seen = new Set<unknown>()): string[] {
+  if (err === null || typeof err !== 'object' || seen.has(err)) return [];
+  seen.add(err);
+  const e = err as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of ['type', 'apiId', 'code', 'name']) if (typeof e[k] === 'string') out.push(e[k] as string);
+  for (const k of ['cause', 'originalError', 'retriableError']) out.push(...errorTypes(e[k], seen));
+  if (Array.isArray(e.errors)) for (const x of e.errors) out.push(...errorTypes(x, seen));
+  return out;
 }

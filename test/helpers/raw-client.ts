@@ -29,6 +29,17 @@ export interface ReadOptions {
   partitionMaxBytes?: number;
 }
 
+/** A whole request frame (size prefix included), made with the project's codec. */
+export function encodeRequest(apiKey: number, apiVersion: number, correlationId: number, body: Message, clientId: string | null = 'samsa-test'): Buffer {
+  const api = API_MESSAGES.get(apiKey)!;
+  const w = new Writer(256);
+  w.int32(0);
+  encodeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId }, requestHeaderVersion(apiKey, apiVersion));
+  encodeMessage(api.request, apiVersion, body, w);
+  w.setInt32(0, w.length - 4);
+  return w.toBuffer();
+}
+
 export class RawClient {
   private correlationId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -116,20 +127,14 @@ export class RawClient {
     const api = API_MESSAGES.get(apiKey);
     if (api === undefined) return Promise.reject(new Error(`unknown api key ${apiKey}`));
     const correlationId = this.correlationId++;
-    const w = new Writer(256);
-    w.int32(0);
-    encodeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId: this.clientId }, requestHeaderVersion(apiKey, apiVersion));
-    encodeMessage(api.request, apiVersion, body, w);
-    w.setInt32(0, w.length - 4);
+    const frame = encodeRequest(apiKey, apiVersion, correlationId, body, this.clientId);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
         reject(new Error(`${api.name} v${apiVersion} (correlation ${correlationId}) timed out after ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       this.pending.set(correlationId, { apiKey, apiVersion, resolve, reject, timer });
-      this.socket.cork();
-      for (const c of w.toChunks()) this.socket.write(c);
-      this.socket.uncork();
+      this.socket.write(frame);
     });
   }
 

@@ -1,17 +1,14 @@
 // A raw socket to the broker for hostile-input tests: writes any bytes (hand-made, random, or
-// requests framed by wire.ts), reads size-prefixed response frames in arrival order, and says
+// requests framed by raw-client.ts), reads size-prefixed response frames in arrival order, and says
 // whether and when the broker closed the connection. It checks nothing itself; tests do.
 import net from 'node:net';
 import { decodeMessage, type Message } from '../../src/protocol/codec.js';
 import { decodeResponseHeader, responseHeaderVersion } from '../../src/protocol/headers.js';
 import { API_MESSAGES } from '../../src/protocol/messages/index.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
-import { WireClient } from './wire.js';
+import { encodeRequest } from './raw-client.js';
 
-/** A whole request frame (size prefix included), made with the project's codec. */
-export function encodeRequest(apiKey: number, apiVersion: number, correlationId: number, body: Message): Buffer {
-  return WireClient.frame(apiKey, apiVersion, correlationId, body);
-}
+export { encodeRequest };
 
 /** Prefixes a body with its int32 size. */
 export function frame(body: Buffer): Buffer {

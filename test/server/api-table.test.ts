@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { BrokerProcess } from '../helpers/broker.js';
-import { WireClient } from '../helpers/wire.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
@@ -20,13 +20,13 @@ function readmeTable(): { apiKey: number; minVersion: number; maxVersion: number
 }
 
 let broker: BrokerProcess;
-let client: WireClient;
+let client: RawClient;
 before(async () => {
   broker = await BrokerProcess.start();
-  client = await WireClient.connect(broker.port);
+  client = await RawClient.connect('127.0.0.1', broker.port);
 });
 after(async () => {
-  client.close();
+  await client.close();
   await broker.dispose();
 });
 
