@@ -1,9 +1,10 @@
 // The broker a macro benchmark runs against: the one named by --bootstrap (Samsa or Kafka, left
-// running), or a Samsa this run starts on a temporary directory and stops (test/helpers/broker.ts).
-// Also samples the broker's resident memory (VmRSS in /proc/<pid>/status) while a benchmark runs.
+// running), or a Samsa this run starts on a temporary directory and stops (samsa.ts). Also
+// samples the broker's resident memory (VmRSS in /proc/<pid>/status) and CPU time while a
+// benchmark runs.
 import fs from 'node:fs';
-import { BrokerProcess } from '../../test/helpers/broker.js';
 import type { Args } from './args.js';
+import { SamsaProcess } from './samsa.js';
 
 export interface Target {
   bootstrap: string;
@@ -36,15 +37,15 @@ export async function openTarget(args: Args): Promise<Target> {
     if (eq <= 0) throw new Error(`--broker-override wants key=value, got ${JSON.stringify(kv)}`);
     overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const broker = await BrokerProcess.start({ overrides });
+  const broker = await SamsaProcess.start(overrides);
   return {
     bootstrap: broker.bootstrap,
-    host: broker.host,
+    host: '127.0.0.1',
     port: broker.port,
     pid: broker.proc.pid ?? null,
-    kind: 'samsa (started by the benchmark)',
-    overrides: { 'samsa.worker.threads': '2', ...overrides },
-    stop: () => broker.dispose(),
+    kind: `samsa (started by the benchmark; ${String(broker.started.workers)} shard worker${broker.started.workers === 1 ? '' : 's'})`,
+    overrides,
+    stop: () => broker.stop(),
   };
 }
 
