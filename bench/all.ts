@@ -28,10 +28,10 @@ const ENTRIES: Entry[] = [
 const args = new Args(process.argv.slice(2), [
   { name: 'only', help: 'micro, macro, or benchmark names (crc32c, codec, segment-append, index-lookup, produce, fetch, e2e-latency)' },
   { name: 'bootstrap', help: 'host:port of a running broker for the macro benchmarks (Samsa or Kafka)' },
-  { name: 'broker-pid', help: 'pid of that broker, to sample its RSS' },
+  { name: 'broker-pid', help: 'pid of that broker, to sample its RSS and CPU' },
   { name: 'broker-override', help: 'key=value for the Samsa the macro benchmarks start (repeatable)' },
   { name: 'variants', help: 'macro load generators: raw, kafkajs, kcat', default: 'raw,kafkajs,kcat' },
-  { name: 'long', help: 'longer runs and a bigger log (about 30 minutes)' },
+  { name: 'long', help: 'longer runs and an 8 GB log (about 20 minutes)' },
 ], 'all: every benchmark in bench/, one child process each, then a summary');
 
 function selected(e: Entry): boolean {

@@ -83,7 +83,7 @@ export class Args {
 /** Flags that every macro benchmark takes. */
 export const COMMON_MACRO_FLAGS: FlagSpec[] = [
   { name: 'bootstrap', help: 'host:port of a running broker (Samsa or Kafka); without it a Samsa is started on a temporary directory' },
-  { name: 'broker-pid', help: 'pid of the broker given by --bootstrap, to sample its RSS (a local process only)' },
+  { name: 'broker-pid', help: 'pid of the broker given by --bootstrap, to sample its RSS and CPU (a local process only)' },
   { name: 'broker-override', help: 'key=value passed as --override to the Samsa this run starts (repeatable)' },
   { name: 'variants', help: 'which load generators to run: raw, kafkajs, kcat', default: 'raw,kafkajs,kcat' },
   { name: 'ceiling-seconds', help: 'seconds spent measuring the loopback TCP ceiling', default: '3' },
