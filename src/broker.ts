@@ -52,6 +52,7 @@ export class Broker {
       log,
       maxRequestBytes: config.socketRequestMaxBytes,
       maxQueuedRequests: config.queuedMaxRequests,
+      maxQueuedRequestBytes: config.queuedMaxRequestBytes,
       maxInFlight: config.maxInFlightRequestsPerConnection,
       dispatch: broker.dispatcher.dispatch,
     });

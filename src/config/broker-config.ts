@@ -19,6 +19,7 @@ export interface BrokerConfig {
   messageMaxBytes: number; // message.max.bytes
   socketRequestMaxBytes: number; // socket.request.max.bytes
   queuedMaxRequests: number; // queued.max.requests
+  queuedMaxRequestBytes: number; // queued.max.request.bytes; -1 = no limit
   maxInFlightRequestsPerConnection: number; // samsa.max.in.flight.requests.per.connection
   logSegmentBytes: number; // log.segment.bytes
   logRollMs: number; // log.roll.ms, else log.roll.hours

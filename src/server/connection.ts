@@ -6,6 +6,7 @@
 // is backed up, so nothing is buffered without bound.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import type { FramePool } from './frame-pool.js';
 
 export interface Frame {
   sab: SharedArrayBuffer;
@@ -26,17 +27,25 @@ export type Reply = Buffer[] | null | typeof CLOSE;
  */
 export class RequestBudget {
   active = 0;
+  bytes = 0;
   private readonly blocked = new Set<Connection>();
 
-  constructor(readonly max: number) {}
+  /** max: queued.max.requests; maxBytes: queued.max.request.bytes (-1: no byte limit). */
+  constructor(readonly max: number, readonly maxBytes: number) {}
 
-  get exhausted(): boolean { return this.active >= this.max; }
+  get exhausted(): boolean { return this.active >= this.max || (this.maxBytes >= 0 && this.bytes >= this.maxBytes); }
+
+  take(bytes: number): void {
+    this.active++;
+    this.bytes += bytes;
+  }
 
   block(conn: Connection): void { this.blocked.add(conn); }
   forget(conn: Connection): void { this.blocked.delete(conn); }
 
-  release(): void {
+  release(bytes: number): void {
     this.active--;
+    this.bytes -= bytes;
     if (this.exhausted || this.blocked.size === 0) return;
     const waiting = [...this.blocked];
     this.blocked.clear();
@@ -47,6 +56,7 @@ export class RequestBudget {
 export interface ConnectionOptions {
   id: number;
   budget: RequestBudget;
+  framePool: FramePool;
   listenerName: string;
   maxRequestBytes: number;
   maxInFlight: number;
@@ -67,7 +77,7 @@ export class Connection {
   /** The client has finished sending: close our side once every request it sent is answered. */
   private peerEnded = false;
   private readonly closeHooks: (() => void)[] = [];
-  private readonly pending: Promise<Reply>[] = [];
+  private readonly pending: { frame: Frame | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private readonly sizeBuf = Buffer.alloc(4);
   private sizeHave = 0;
@@ -129,7 +139,7 @@ export class Connection {
   releaseBudget(frame: Frame): void {
     if (!frame.holdsBudget) return;
     frame.holdsBudget = false;
-    this.opts.budget.release();
+    this.opts.budget.release(frame.buf.length);
   }
 
   /** Whether this connection may start another request now. */
@@ -155,12 +165,12 @@ export class Connection {
         this.sizeHave = 0;
         const size = this.sizeBuf.readInt32BE(0);
         if (size < MIN_FRAME || size > this.opts.maxRequestBytes) {
-          this.pending.push(Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)));
+          this.pending.push({ frame: null, reply: Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)) });
           if (!this.writing) void this.flush();
           return;
         }
-        const sab = new SharedArrayBuffer(size);
-        this.frame = { sab, buf: Buffer.from(sab), holdsBudget: false };
+        const sab = this.opts.framePool.acquire(size);
+        this.frame = { sab, buf: Buffer.from(sab, 0, size), holdsBudget: false };
         this.frameHave = 0;
       }
       const frame = this.frame;
@@ -176,12 +186,12 @@ export class Connection {
   }
 
   private enqueue(frame: Frame): void {
-    this.opts.budget.active++;
+    this.opts.budget.take(frame.buf.length);
     frame.holdsBudget = true;
     const reply = this.opts.dispatch(this, frame);
     const release = (): void => this.releaseBudget(frame);
     reply.then(release, release);
-    this.pending.push(reply);
+    this.pending.push({ frame, reply });
     if (!this.writing) void this.flush();
   }
 
@@ -190,7 +200,8 @@ export class Connection {
     this.writing = true;
     try {
       while (this.pending.length > 0 && !this.closed) {
-        const reply = await this.pending[0]!;
+        const { frame, reply: replied } = this.pending[0]!;
+        const reply = await replied;
         this.pending.shift();
         if (reply === CLOSE) {
           this.pending.length = 0;
@@ -199,7 +210,10 @@ export class Connection {
           this.onClose();
           return;
         }
-        if (reply !== null && !this.closed) this.write(reply);
+        // The frame's memory goes back to the pool once nothing can read it: after the reply is out.
+        const done = frame === null ? null : (): void => this.opts.framePool.release(frame.sab);
+        if (reply !== null && !this.closed) this.write(reply, done);
+        else done?.();
         this.maybeResume();
       }
       this.maybeFinish();
@@ -212,14 +226,17 @@ export class Connection {
     }
   }
 
-  private write(chunks: Buffer[]): void {
+  private write(chunks: Buffer[], written: (() => void) | null): void {
     let size = 0;
     for (const c of chunks) size += c.length;
     const prefix = Buffer.allocUnsafe(4);
     prefix.writeInt32BE(size, 0);
     this.socket.cork();
     this.socket.write(prefix);
-    for (const c of chunks) this.socket.write(c);
+    for (let i = 0; i < chunks.length; i++) {
+      if (i === chunks.length - 1 && written !== null) this.socket.write(chunks[i]!, () => written());
+      else this.socket.write(chunks[i]!);
+    }
     this.socket.uncork();
   }
 

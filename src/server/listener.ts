@@ -4,11 +4,14 @@ import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { Connection, RequestBudget, type ConnectionOptions } from './connection.js';
+import { FramePool } from './frame-pool.js';
 
 export interface ListenOptions {
   log: Logger;
   /** queued.max.requests: requests in flight across all connections. */
   maxQueuedRequests: number;
+  /** queued.max.request.bytes: their bytes (-1: no limit). */
+  maxQueuedRequestBytes: number;
   maxRequestBytes: number;
   maxInFlight: number;
   dispatch: ConnectionOptions['dispatch'];
@@ -25,9 +28,10 @@ export class Listeners {
   readonly connections = new Set<Connection>();
   private nextId = 1;
   private readonly budget: RequestBudget;
+  private readonly framePool = new FramePool();
 
   constructor(private readonly opts: ListenOptions) {
-    this.budget = new RequestBudget(opts.maxQueuedRequests);
+    this.budget = new RequestBudget(opts.maxQueuedRequests, opts.maxQueuedRequestBytes);
   }
 
   async open(listeners: Listener[]): Promise<string[]> {
@@ -59,7 +63,7 @@ export class Listeners {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
-    const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, ...this.opts });
+    const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
     this.connections.add(conn);
     conn.onClose(() => this.connections.delete(conn));
     conn.log.info('connection opened');
