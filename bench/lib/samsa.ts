@@ -4,23 +4,13 @@
 // directory. Its output is drained and dropped, but for the last lines (shown if it fails).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/helpers/broker.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export class SamsaProcess {
   private constructor(readonly proc: ChildProcess, readonly port: number, readonly dataDir: string, readonly started: Record<string, unknown>) {}
