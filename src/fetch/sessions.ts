@@ -39,8 +39,6 @@ export function targetKey(t: { topic: string; topicId: string; partition: number
 export class FetchSessionCache {
   private readonly sessions = new Map<number, Session>();
 
-  get size(): number { return this.sessions.size; }
-
   /**
    * Applies a request to the cache and answers which partitions to read. `byId`: the request names
    * topics by id (Fetch v13+).

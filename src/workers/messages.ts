@@ -25,8 +25,6 @@ export interface FetchResult {
 export interface ListOffsetsItem { key: PartitionKey; timestamp: number }
 export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number }
 
-export interface PartitionState { key: PartitionKey; logStartOffset: number; logEndOffset: number; sizeInBytes: number; segmentCount: number }
-
 export type ShardTask =
   | { op: 'open'; partitions: OpenPartition[] }
   | { op: 'produce'; sab: SharedArrayBuffer; items: ProduceItem[] }
@@ -34,7 +32,6 @@ export type ShardTask =
   | { op: 'listOffsets'; items: ListOffsetsItem[] }
   | { op: 'delete'; keys: PartitionKey[] }
   | { op: 'retention'; nowMs: number }
-  | { op: 'state'; keys: PartitionKey[] | null }
   | { op: 'close' };
 
 export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }

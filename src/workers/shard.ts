@@ -7,7 +7,7 @@ import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
-  type OpenResult, type PartitionKey, type PartitionState, type ProduceItem, type ProduceResult, type ShardTask,
+  type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -95,15 +95,6 @@ function listOffsets(items: ListOffsetsItem[]): ListOffsetsResult[] {
   });
 }
 
-function state(keys: PartitionKey[] | null): PartitionState[] {
-  const out: PartitionState[] = [];
-  for (const key of keys ?? logs.keys()) {
-    const log = logs.get(key);
-    if (log !== undefined) out.push({ key, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, sizeInBytes: log.sizeInBytes, segmentCount: log.segmentCount });
-  }
-  return out;
-}
-
 function remove(keys: PartitionKey[]): boolean[] {
   return keys.map((key) => {
     const log = logs.get(key);
@@ -135,7 +126,6 @@ export default function run(task: ShardTask): unknown {
     case 'listOffsets': return listOffsets(task.items);
     case 'delete': return remove(task.keys);
     case 'retention': return retention(task.nowMs);
-    case 'state': return state(task.keys);
     case 'close': return close();
   }
 }
