@@ -80,6 +80,12 @@ export * from './consumer-group-describe.js';
 export * from './describe-topic-partitions.js';
 export * from './consumer-protocol-subscription.js';
 export * from './consumer-protocol-assignment.js';
+export * from './offset-commit-key.js';
+export * from './offset-commit-value.js';
+export * from './group-metadata-key.js';
+export * from './group-metadata-value.js';
+export * from './transaction-log-key.js';
+export * from './transaction-log-value.js';
 
 export interface ApiMessages {
   apiKey: number;
