@@ -8,6 +8,7 @@ import { ensureMetaProperties } from './cluster/meta-properties.js';
 import { TopicRegistry } from './cluster/topics.js';
 import { Purgatory } from './fetch/purgatory.js';
 import { FetchSessionCache } from './fetch/sessions.js';
+import { GroupCoordinator } from './groups/coordinator.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
@@ -17,6 +18,7 @@ export class Broker {
   readonly purgatory = new Purgatory();
   readonly fetchSessions = new FetchSessionCache();
   readonly dispatcher: Dispatcher;
+  readonly groups: GroupCoordinator;
   private listeners: Listeners | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
 
@@ -29,6 +31,7 @@ export class Broker {
     readonly cluster: Cluster,
   ) {
     this.dispatcher = new Dispatcher(HANDLERS, this);
+    this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
   }
 
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
@@ -57,6 +60,8 @@ export class Broker {
       dispatch: broker.dispatcher.dispatch,
     });
     const bound = await broker.listeners.open(config.listeners);
+    // Groups load in the background; meanwhile group requests answer COORDINATOR_LOAD_IN_PROGRESS.
+    broker.groups.load().catch((err: unknown) => log.error({ err }, 'could not load the group coordinator\'s state'));
     broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
     log.info({
       listeners: bound, logDirs: config.logDirs, workers: config.workerThreads, nodeId: config.nodeId, clusterId,
@@ -77,6 +82,7 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.purgatory.releaseAll();
+    this.groups.close();
     await this.listeners?.close();
     await this.shards.close();
     this.log.info('samsa stopped');

@@ -31,4 +31,16 @@ export interface BrokerConfig {
   workerThreads: number; // samsa.worker.threads
   clusterId: string | null; // cluster.id; null = generate on first start
   logLevel: string; // log.level (samsa's own): a pino level
+  offsetsTopicNumPartitions: number; // offsets.topic.num.partitions
+  offsetsTopicSegmentBytes: number; // offsets.topic.segment.bytes
+  offsetsRetentionMinutes: number; // offsets.retention.minutes
+  offsetsRetentionCheckIntervalMs: number; // offsets.retention.check.interval.ms
+  offsetMetadataMaxBytes: number; // offset.metadata.max.bytes
+  groupInitialRebalanceDelayMs: number; // group.initial.rebalance.delay.ms
+  groupMinSessionTimeoutMs: number; // group.min.session.timeout.ms
+  groupMaxSessionTimeoutMs: number; // group.max.session.timeout.ms
+  groupMaxSize: number; // group.max.size
+  groupConsumerSessionTimeoutMs: number; // group.consumer.session.timeout.ms
+  groupConsumerHeartbeatIntervalMs: number; // group.consumer.heartbeat.interval.ms
+  groupConsumerMaxSize: number; // group.consumer.max.size
 }

@@ -28,16 +28,11 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   'max.connections.per.ip',
   // internal topics
   'offsets.topic.replication.factor',
-  'offsets.topic.num.partitions',
-  'offsets.retention.minutes',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr',
   // groups
-  'group.initial.rebalance.delay.ms',
-  'group.min.session.timeout.ms',
-  'group.max.session.timeout.ms',
   // log
   'log.flush.interval.ms',
   'log.flush.scheduler.interval.ms',

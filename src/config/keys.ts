@@ -89,6 +89,18 @@ export const KEY_TABLE: readonly KeyDef[] = [
   int('samsa.worker.threads', () => Math.max(1, os.availableParallelism() - 1), atLeast(1), 'workerThreads'),
   str('cluster.id', null, clusterIdShape, 'clusterId'),
   str('log.level', 'info', oneOf(...PINO_LEVELS), 'logLevel'),
+  int('offsets.topic.num.partitions', 50, atLeast(1), 'offsetsTopicNumPartitions'),
+  int('offsets.topic.segment.bytes', 104857600, atLeast(1), 'offsetsTopicSegmentBytes'),
+  int('offsets.retention.minutes', 10080, atLeast(1), 'offsetsRetentionMinutes'),
+  long('offsets.retention.check.interval.ms', 600000, atLeast(1), 'offsetsRetentionCheckIntervalMs'),
+  int('offset.metadata.max.bytes', 4096, atLeast(0), 'offsetMetadataMaxBytes'),
+  int('group.initial.rebalance.delay.ms', 3000, atLeast(0), 'groupInitialRebalanceDelayMs'),
+  int('group.min.session.timeout.ms', 6000, atLeast(0), 'groupMinSessionTimeoutMs'),
+  int('group.max.session.timeout.ms', 1800000, atLeast(0), 'groupMaxSessionTimeoutMs'),
+  int('group.max.size', 2147483647, atLeast(1), 'groupMaxSize'),
+  int('group.consumer.session.timeout.ms', 45000, atLeast(1), 'groupConsumerSessionTimeoutMs'),
+  int('group.consumer.heartbeat.interval.ms', 5000, atLeast(1), 'groupConsumerHeartbeatIntervalMs'),
+  int('group.consumer.max.size', 2147483647, atLeast(1), 'groupConsumerMaxSize'),
 ];
 
 export const KEYS: ReadonlyMap<string, KeyDef> = new Map(KEY_TABLE.map((d) => [d.key, d]));

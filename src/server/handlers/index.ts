@@ -1,15 +1,30 @@
 // Every served API, one line each; the dispatcher and ApiVersions read this list.
 import type { ApiHandler } from '../dispatcher.js';
 import { apiVersions } from './api-versions.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { createTopics } from './create-topics.js';
+import { deleteGroups } from './delete-groups.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeCluster } from './describe-cluster.js';
+import { describeGroups } from './describe-groups.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { fetch } from './fetch.js';
+import { findCoordinator } from './find-coordinator.js';
+import { heartbeat } from './heartbeat.js';
+import { joinGroup } from './join-group.js';
+import { leaveGroup } from './leave-group.js';
+import { listGroups } from './list-groups.js';
 import { listOffsets } from './list-offsets.js';
 import { metadata } from './metadata.js';
+import { offsetCommit } from './offset-commit.js';
+import { offsetDelete } from './offset-delete.js';
+import { offsetFetch } from './offset-fetch.js';
 import { produce } from './produce.js';
+import { syncGroup } from './sync-group.js';
 
 export const HANDLERS: ApiHandler[] = [
-  produce, fetch, listOffsets, metadata, apiVersions, createTopics, deleteTopics, describeCluster, describeTopicPartitions,
+  produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup,
+  syncGroup, describeGroups, listGroups, apiVersions, createTopics, deleteTopics, deleteGroups, offsetDelete,
+  describeCluster, consumerGroupHeartbeat, consumerGroupDescribe, describeTopicPartitions,
 ];

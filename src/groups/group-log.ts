@@ -1,0 +1,134 @@
+// The group coordinator's log: the compacted internal topic __consumer_offsets. A group's records
+// live in one partition, chosen as Kafka chooses it (the Java hash of the group id); they are
+// appended through the owning shard like any produce, and read back in full at start-up.
+import type { Cluster } from '../cluster/cluster.js';
+import type { BrokerConfig } from '../config/index.js';
+import type { Purgatory } from '../fetch/purgatory.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { buildRecordBatch } from '../protocol/records/build.js';
+import { readRecords } from '../protocol/records/read.js';
+import { lastOffsetDeltaAt, readBaseOffset } from '../protocol/records/batch.js';
+import type { FetchItem, FetchResult, ProduceItem, ProduceResult } from '../workers/messages.js';
+import { partitionKey, type ShardPool } from '../workers/pool.js';
+
+export const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
+export interface LogRecord { key: Buffer; value: Buffer | null }
+
+/** Java's String.hashCode, as Kafka hashes group ids (and transactional ids) to partitions. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's Utils.abs(hash) % partitions. */
+export function partitionForKey(key: string, partitions: number): number {
+  const h = javaStringHash(key);
+  return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
+}
+
+const LOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** One internal, compacted topic the broker writes its own records to (groups, transactions). */
+export class CoordinatorLog {
+  private ready: Promise<number> | null = null;
+  private partitions = 0;
+
+  constructor(
+    readonly topic: string,
+    private readonly wantedPartitions: number,
+    private readonly segmentBytes: number,
+    private readonly cluster: Cluster,
+    private readonly shards: ShardPool,
+    private readonly purgatory: Purgatory,
+    private readonly config: BrokerConfig,
+  ) {}
+
+  /** The topic's partition count once it exists (an existing topic keeps the count it was made with). */
+  get partitionCount(): number { return this.partitions; }
+
+  partitionFor(key: string): number {
+    return partitionForKey(key, this.partitions);
+  }
+
+  /** Creates the topic on first use, as Kafka does on the first FindCoordinator. NONE or an error code. */
+  ensure(): Promise<number> {
+    this.ready ??= this.cluster.ensureTopic(this.topic, this.wantedPartitions, true, {
+      'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes),
+    }).then((outcome) => {
+      if (outcome.errorCode !== ErrorCode.NONE || outcome.topic === undefined) {
+        this.ready = null;
+        return outcome.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome.errorCode;
+      }
+      this.partitions = outcome.topic.partitions;
+      return ErrorCode.NONE;
+    });
+    return this.ready;
+  }
+
+  /** Whether the topic exists already (then start-up loads it). */
+  exists(): boolean {
+    const topic = this.cluster.topics.get(this.topic);
+    if (topic !== undefined) this.partitions = topic.partitions;
+    return topic !== undefined;
+  }
+
+  /** Appends the records as one batch to the partition of `key`. Answers an error code. */
+  async append(key: string, records: LogRecord[]): Promise<number> {
+    if (records.length === 0) return ErrorCode.NONE;
+    const ready = await this.ensure();
+    if (ready !== ErrorCode.NONE) return ready;
+    const partition = this.partitionFor(key);
+    const batch = buildRecordBatch({ timestamp: Date.now(), records: records.map((r) => ({ key: r.key, value: r.value })) });
+    const sab = new SharedArrayBuffer(batch.length);
+    batch.copy(Buffer.from(sab));
+    const item: ProduceItem = {
+      key: partitionKey(this.topic, partition), start: 0, length: batch.length,
+      maxMessageBytes: Math.max(this.config.messageMaxBytes, batch.length), logAppendTime: false,
+    };
+    const [result] = await this.shards.scatter<ProduceItem, ProduceResult>(
+      [item], () => this.cluster.shardFor(this.topic, partition), (list) => ({ op: 'produce', sab, items: list }),
+    );
+    if (result === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (result.errorCode === ErrorCode.NONE) this.purgatory.appended(item.key, result.bytes);
+    // Kafka answers a failed coordinator write with a retriable coordinator error.
+    return result.errorCode === ErrorCode.NONE ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  /** Reads every record of every partition, oldest first, into `visit`. */
+  async load(visit: (record: LogRecord, timestamp: number) => void): Promise<void> {
+    if (!this.exists()) return;
+    for (let p = 0; p < this.partitions; p++) {
+      const key = partitionKey(this.topic, p);
+      let offset = 0;
+      for (;;) {
+        const [r] = await this.shards.scatter<FetchItem, FetchResult>(
+          [{ key, fetchOffset: offset, maxBytes: LOAD_CHUNK_BYTES }], () => this.cluster.shardFor(this.topic, p), (list) => ({ op: 'fetch', items: list }),
+        );
+        if (r === undefined || r.errorCode !== ErrorCode.NONE) throw new Error(`could not read ${key} at offset ${offset}: error ${r?.errorCode}`);
+        if (r.records === null || r.records.length === 0 || offset >= r.highWatermark) break;
+        const next = nextOffsetAfter(r.records, offset);
+        for (const rec of readRecords(r.records)) {
+          if (rec.offset < offset || rec.key === null || rec.batch.isControl) continue;
+          visit({ key: rec.key, value: rec.value }, rec.timestamp);
+        }
+        if (next <= offset) break;
+        offset = next;
+      }
+    }
+  }
+}
+
+/** The offset after the last complete batch in a fetch result. */
+function nextOffsetAfter(records: Buffer, from: number): number {
+  let next = from;
+  let position = 0;
+  while (position + 12 <= records.length) {
+    const size = 12 + records.readInt32BE(position + 8);
+    if (size < 61 || position + size > records.length) break;
+    next = readBaseOffset(records, position) + lastOffsetDeltaAt(records, position) + 1;
+    position += size;
+  }
+  return next;
+}

@@ -1,0 +1,42 @@
+// DescribeGroups (15), versions 0-5: classic groups with their members; member metadata and
+// assignments once a protocol is chosen. An unknown group is described as Dead with no error, as
+// Kafka does before v6; a KIP-848 group is GROUP_ID_NOT_FOUND here (ConsumerGroupDescribe shows it).
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { ClassicGroup } from '../../groups/classic-group.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { groupRequestError } from './group-common.js';
+
+const EMPTY = Buffer.alloc(0);
+// AclOperation codes for a group: READ 3, DELETE 6, DESCRIBE 8.
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export const describeGroups: ApiHandler = {
+  apiKey: ApiKey.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const withOps = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations === true;
+    const described = (req.groups as string[]).map((groupId) => {
+      const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as unknown[], authorizedOperations: withOps ? GROUP_OPERATIONS : -2147483648 };
+      const problem = groupRequestError(ctx, groupId);
+      if (problem !== ErrorCode.NONE) return { ...base, errorCode: problem };
+      const group = ctx.broker.groups.groups.get(groupId);
+      if (group === undefined) return base;
+      if (!(group instanceof ClassicGroup)) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      const chosen = group.state === 'Stable' || group.state === 'CompletingRebalance';
+      return {
+        ...base,
+        groupState: group.state,
+        protocolType: group.protocolType ?? '',
+        protocolData: group.state === 'Stable' ? group.protocolName ?? '' : '',
+        members: [...group.members.values()].map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          memberMetadata: chosen ? group.metadataOf(m) : EMPTY,
+          memberAssignment: group.state === 'Stable' ? m.assignment : EMPTY,
+        })),
+      };
+    });
+    return { throttleTimeMs: 0, groups: described };
+  },
+};

@@ -1,0 +1,38 @@
+// FindCoordinator (10), versions 0-5: key type 0 (group) and 1 (transaction), batched keys from
+// v4. A single broker coordinates everything, so the answer is always this broker's endpoint on
+// the listener the client came in on; the first group lookup creates __consumer_offsets.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import { advertisedEndpoint } from './common.js';
+
+const GROUP = 0;
+const TRANSACTION = 1;
+
+async function lookup(ctx: RequestContext, key: string, keyType: number) {
+  const { nodeId, host, port } = advertisedEndpoint(ctx);
+  const answer = (errorCode: number, errorMessage: string | null) => ({ key, nodeId, host, port, errorCode, errorMessage });
+  const none = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType !== GROUP && keyType !== TRANSACTION) return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
+  if (keyType === GROUP) {
+    const errorCode = await ctx.broker.groups.log.ensure();
+    if (errorCode !== ErrorCode.NONE) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is not available.');
+  }
+  return answer(ErrorCode.NONE, null);
+}
+
+export const findCoordinator: ApiHandler = {
+  apiKey: ApiKey.FindCoordinator,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, req) {
+    const v = ctx.header.apiVersion;
+    const keyType = v >= 1 ? req.keyType as number : GROUP;
+    if (v >= 4) {
+      const keys = req.coordinatorKeys as string[];
+      return { throttleTimeMs: 0, coordinators: await Promise.all(keys.map((k) => lookup(ctx, k, keyType))) };
+    }
+    const c = await lookup(ctx, req.key as string, keyType);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
+  },
+};

@@ -1,0 +1,20 @@
+// Heartbeat (12), versions 0-4: keeps a classic member's session alive and tells it when the
+// group is rebalancing (REBALANCE_IN_PROGRESS) or has moved on without it.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { groupRequestError } from './group-common.js';
+
+export const heartbeat: ApiHandler = {
+  apiKey: ApiKey.Heartbeat,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const problem = groupRequestError(ctx, req.groupId as string);
+    if (problem !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: problem };
+    const group = ctx.broker.groups.classicGroup(req.groupId as string, false);
+    if (typeof group === 'number') return { throttleTimeMs: 0, errorCode: group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group };
+    const instanceId = ctx.header.apiVersion >= 3 ? req.groupInstanceId as string | null : null;
+    return { throttleTimeMs: 0, errorCode: group.heartbeat(req.memberId as string, instanceId, req.generationId as number) };
+  },
+};

@@ -1,0 +1,44 @@
+// JoinGroup (11), versions 0-9: joins a classic group, or rejoins it, and waits for the rebalance
+// to finish (the answer is parked, its request slot given back meanwhile). From v4 a new member
+// first gets MEMBER_ID_REQUIRED with its id (KIP-394); v5 adds static membership; v9 lets the
+// leader of an unchanged static group skip the assignment.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { clientHost, groupRequestError, own } from './group-common.js';
+
+export const joinGroup: ApiHandler = {
+  apiKey: ApiKey.JoinGroup,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, req) {
+    const v = ctx.header.apiVersion;
+    const memberId = req.memberId as string;
+    const fail = (errorCode: number) => ({
+      throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '',
+      skipAssignment: false, memberId, members: [],
+    });
+    const { config, groups } = ctx.broker;
+    const problem = groupRequestError(ctx, req.groupId as string);
+    if (problem !== ErrorCode.NONE) return fail(problem);
+    const sessionTimeoutMs = req.sessionTimeoutMs as number;
+    if (sessionTimeoutMs < config.groupMinSessionTimeoutMs || sessionTimeoutMs > config.groupMaxSessionTimeoutMs) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
+    const group = groups.classicGroup(req.groupId as string, memberId === '');
+    if (typeof group === 'number') return fail(group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group);
+    ctx.conn.releaseBudget(ctx.frame);
+    const result = await group.join({
+      memberId,
+      groupInstanceId: v >= 5 ? req.groupInstanceId as string | null : null,
+      clientId: ctx.header.clientId ?? '',
+      clientHost: clientHost(ctx),
+      sessionTimeoutMs,
+      rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs as number : sessionTimeoutMs,
+      protocolType: req.protocolType as string,
+      protocols: (req.protocols as { name: string; metadata: Buffer }[]).map((p) => ({ name: p.name, metadata: own(p.metadata) })),
+      requireKnownMemberId: v >= 4,
+      supportsSkipAssignment: v >= 9,
+    });
+    if (ctx.conn.closed) return null;
+    return { throttleTimeMs: 0, ...result, protocolName: v >= 7 ? result.protocolName : result.protocolName ?? '' };
+  },
+};

@@ -1,0 +1,27 @@
+// ListGroups (16), versions 0-5: every group this coordinator knows, filtered by state (v4+,
+// case-insensitive) and by type (v5+: classic or consumer).
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { groupSummary } from '../../groups/coordinator.js';
+import type { ApiHandler } from '../dispatcher.js';
+
+export const listGroups: ApiHandler = {
+  apiKey: ApiKey.ListGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const v = ctx.header.apiVersion;
+    const { groups } = ctx.broker;
+    if (groups.status !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: groups.status, groups: [] };
+    const states = new Set((v >= 4 ? req.statesFilter as string[] : []).map((s) => s.toLowerCase()));
+    const types = new Set((v >= 5 ? req.typesFilter as string[] : []).map((s) => s.toLowerCase()));
+    const listed = [];
+    for (const [groupId, group] of groups.groups) {
+      const s = groupSummary(group);
+      if (states.size > 0 && !states.has(s.groupState.toLowerCase())) continue;
+      if (types.size > 0 && !types.has(s.groupType)) continue;
+      listed.push({ groupId, ...s });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: listed };
+  },
+};
