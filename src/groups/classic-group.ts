@@ -113,10 +113,9 @@ export class ClassicGroup {
       this.pendingMembers.delete(req.memberId);
       return this.addMemberAndRebalance(req.memberId, req);
     }
-    const member = this.members.get(req.memberId);
-    if (member === undefined || this.state === 'Empty') return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
-    const fenced = this.checkInstance(member, req.groupInstanceId);
-    if (fenced !== ErrorCode.NONE) return Promise.resolve(joinError(fenced, req.memberId));
+    const member = this.validateMember(req.memberId, req.groupInstanceId);
+    if (typeof member === 'number') return Promise.resolve(joinError(member, req.memberId));
+    if (this.state === 'Empty') return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     const same = sameProtocols(member.protocols, req.protocols);
     if (this.state === 'PreparingRebalance') return this.updateMemberAndRebalance(member, req);
     if (this.state === 'CompletingRebalance') {
@@ -301,10 +300,8 @@ export class ClassicGroup {
     assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
     const fail = (errorCode: number): Promise<SyncResult> => Promise.resolve({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
     if (this.state === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const member = this.members.get(memberId);
-    if (member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-    const fenced = this.checkInstance(member, groupInstanceId);
-    if (fenced !== ErrorCode.NONE) return fail(fenced);
+    const member = this.validateMember(memberId, groupInstanceId);
+    if (typeof member === 'number') return fail(member);
     if (generationId !== this.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
     if ((protocolType !== null && protocolType !== this.protocolType) || (protocolName !== null && protocolName !== this.protocolName)) {
       return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -355,10 +352,9 @@ export class ClassicGroup {
 
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const member = this.members.get(memberId);
-    if (member === undefined || this.state === 'Empty') return ErrorCode.UNKNOWN_MEMBER_ID;
-    const fenced = this.checkInstance(member, groupInstanceId);
-    if (fenced !== ErrorCode.NONE) return fenced;
+    const member = this.validateMember(memberId, groupInstanceId);
+    if (typeof member === 'number') return member;
+    if (this.state === 'Empty') return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
     this.scheduleExpiry(member);
     return this.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
@@ -379,10 +375,8 @@ export class ClassicGroup {
       if (this.state === 'PreparingRebalance') this.maybeCompleteJoin();
       return ErrorCode.NONE;
     }
-    const member = this.members.get(id);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    const fenced = this.checkInstance(member, groupInstanceId);
-    if (fenced !== ErrorCode.NONE) return fenced;
+    const member = this.validateMember(id, groupInstanceId);
+    if (typeof member === 'number') return member;
     this.removeMember(member, 'left the group', true);
     return ErrorCode.NONE;
   }
@@ -420,10 +414,16 @@ export class ClassicGroup {
 
   // --- protocols, lifecycle ---
 
-  private checkInstance(member: ClassicMember, groupInstanceId: string | null): number {
+  /** The member, or UNKNOWN_MEMBER_ID, or FENCED_INSTANCE_ID when the instance id belongs to another member id. */
+  validateMember(memberId: string, groupInstanceId: string | null): ClassicMember | number {
+    if (groupInstanceId !== null) {
+      const current = this.staticMembers.get(groupInstanceId);
+      if (current !== undefined && current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    const member = this.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (groupInstanceId !== null && member.groupInstanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
-    if (groupInstanceId !== null && this.staticMembers.get(groupInstanceId) !== member.memberId) return ErrorCode.FENCED_INSTANCE_ID;
-    return ErrorCode.NONE;
+    return member;
   }
 
   private supportsProtocols(protocolType: string, protocols: Protocol[]): boolean {

@@ -162,9 +162,8 @@ export class GroupCoordinator implements ClassicGroupHost {
     // A "simple" commit (no generation) from outside any group management.
     if (generation < 0 && group.state === 'Empty') return ErrorCode.NONE;
     if (generation >= 0 || memberId !== '' || groupInstanceId !== null) {
-      const member = group.members.get(memberId);
-      if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (groupInstanceId !== null && member.groupInstanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
+      const member = group.validateMember(memberId, groupInstanceId);
+      if (typeof member === 'number') return member;
       if (generation !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     } else {
       return ErrorCode.UNKNOWN_MEMBER_ID;

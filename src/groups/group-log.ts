@@ -108,8 +108,10 @@ export class CoordinatorLog {
         );
         if (r === undefined || r.errorCode !== ErrorCode.NONE) throw new Error(`could not read ${key} at offset ${offset}: error ${r?.errorCode}`);
         if (r.records === null || r.records.length === 0 || offset >= r.highWatermark) break;
-        const next = nextOffsetAfter(r.records, offset);
-        for (const rec of readRecords(r.records)) {
+        // Fetched bytes cross from the worker as a plain Uint8Array.
+        const records = Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+        const next = nextOffsetAfter(records, offset);
+        for (const rec of readRecords(records)) {
           if (rec.offset < offset || rec.key === null || rec.batch.isControl) continue;
           visit({ key: rec.key, value: rec.value }, rec.timestamp);
         }
