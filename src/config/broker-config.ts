@@ -28,6 +28,8 @@ export interface BrokerConfig {
   logRetentionCheckIntervalMs: number; // log.retention.check.interval.ms
   logFlushIntervalMessages: number; // log.flush.interval.messages; Long.MAX_VALUE -> MAX_SAFE_INTEGER
   logIndexIntervalBytes: number; // log.index.interval.bytes
+  logCleanerEnable: boolean; // log.cleaner.enable: compact topics with cleanup.policy=compact
+  logCleanerBackoffMs: number; // log.cleaner.backoff.ms: the cleaner's pause when it has nothing to do
   workerThreads: number; // samsa.worker.threads
   clusterId: string | null; // cluster.id; null = generate on first start
   logLevel: string; // log.level (samsa's own): a pino level

@@ -37,7 +37,6 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   'log.flush.interval.ms',
   'log.flush.scheduler.interval.ms',
   'log.cleanup.policy',
-  'log.cleaner.enable',
   'log.index.size.max.bytes',
   'log.message.timestamp.type',
   'log.roll.jitter.ms',

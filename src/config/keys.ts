@@ -86,6 +86,8 @@ export const KEY_TABLE: readonly KeyDef[] = [
   long('log.retention.check.interval.ms', 300000, atLeast(1), 'logRetentionCheckIntervalMs'),
   long('log.flush.interval.messages', Number.MAX_SAFE_INTEGER, atLeast(1), 'logFlushIntervalMessages'),
   int('log.index.interval.bytes', 4096, atLeast(0), 'logIndexIntervalBytes'),
+  bool('log.cleaner.enable', true, null, 'logCleanerEnable'),
+  long('log.cleaner.backoff.ms', 15000, atLeast(0), 'logCleanerBackoffMs'),
   int('samsa.worker.threads', () => Math.max(1, os.availableParallelism() - 1), atLeast(1), 'workerThreads'),
   str('cluster.id', null, clusterIdShape, 'clusterId'),
   str('log.level', 'info', oneOf(...PINO_LEVELS), 'logLevel'),
