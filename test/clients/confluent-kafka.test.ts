@@ -127,6 +127,7 @@ describe('confluent-kafka-python', { skip }, () => {
   it('deletes the topic with the AdminClient; an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', () => {
     assert.equal(r.delete, null, `delete: ${r.delete?.str}`);
     assert.equal(r.delete_unknown?.code, 3, `delete unknown: ${JSON.stringify(r.delete_unknown)}`);
-    assert.deepEqual(r.topics_after_delete, {});
+    // Only internal topics are left (librdkafka's group.id makes the broker create __consumer_offsets).
+    assert.deepEqual(Object.keys(r.topics_after_delete).filter((name) => !name.startsWith('__')), []);
   });
 });
