@@ -124,6 +124,8 @@ export class Cluster {
     return this.serial(async () => {
       const topic = this.topics.get(name);
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+      // The coordinators' own topics (__consumer_offsets) hold state they are serving.
+      if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic ${name} is internal and cannot be deleted.` };
       this.topics.remove(name);
       await this.dropPartitions(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };

@@ -99,12 +99,14 @@ describe('FindCoordinator', () => {
     assert.equal((bad.coordinators as Message[])[0]!.errorCode, ErrorCode.INVALID_REQUEST);
   });
 
-  test('the first lookup creates __consumer_offsets, internal, with offsets.topic.num.partitions', async () => {
+  test('the first lookup creates __consumer_offsets, internal, with offsets.topic.num.partitions; it cannot be deleted', async () => {
     const md = await raw.request(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     const internal = (md.topics as Message[]).find((t) => t.name === '__consumer_offsets');
     assert.ok(internal, 'listed');
     assert.equal(internal.isInternal, true);
     assert.equal((internal.partitions as Message[]).length, 5);
+    const del = await raw.request(ApiKey.DeleteTopics, 6, { topics: [{ name: '__consumer_offsets', topicId: '00000000000000000000000000000000' }], timeoutMs: 5000 });
+    assert.equal((del.responses as Message[])[0]!.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION, 'internal topics are not deleted');
   });
 });
 
