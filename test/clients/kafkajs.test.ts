@@ -1,7 +1,8 @@
 // kafkajs 2.2.4 against a real Samsa broker process: admin (create/list/describe/delete topics,
 // offsets by time), producing with keys, headers, explicit and key-hashed partitions, acks -1/1/0
-// and gzip. kafkajs has no assign-only consumer (and the broker serves no groups yet), so what it
-// produced is read back with the raw-protocol helper and compared record by record.
+// and gzip. kafkajs has no assign-only consumer, so what it produced is read back with the
+// raw-protocol helper and compared record by record; its group consumer is tested in
+// kafkajs-groups.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';

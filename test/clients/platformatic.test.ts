@@ -3,8 +3,7 @@
 // ListOffsets v6+). Covered: Admin (create/list/delete topics, metadata, listOffsets), Producer
 // (keys, headers, partitions, acks, gzip/snappy/lz4), and reading back with the Consumer's
 // group-free calls: fetch() (Fetch by topic id, long poll) and listOffsets(). Its group consumer
-// (consume(): FindCoordinator, JoinGroup, SyncGroup, Heartbeat, OffsetCommit) is not tested: the
-// broker does not serve consumer groups yet.
+// (consume() with the classic protocol and with KIP-848) is tested in platformatic-groups.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, ProduceAcks, stringSerializers, type KafkaRecord } from '@platformatic/kafka';
@@ -299,6 +298,4 @@ describe('@platformatic/kafka producer and fetch', () => {
     assert.equal(batches.length, 1);
     assert.equal(batches[0]!.records[0]!.value?.toString(), 'wake up');
   });
-
-  test('consume() through a consumer group', { todo: 'the broker does not serve consumer groups (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, OffsetCommit) yet' });
 });
