@@ -12,6 +12,7 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
+import type { CompactResult } from './workers/messages.js';
 import { ShardPool } from './workers/pool.js';
 
 export class Broker {
@@ -21,6 +22,8 @@ export class Broker {
   readonly groups: GroupCoordinator;
   private listeners: Listeners | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private cleanerTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -63,6 +66,7 @@ export class Broker {
     // Groups load in the background; meanwhile group requests answer COORDINATOR_LOAD_IN_PROGRESS.
     broker.groups.load().catch((err: unknown) => log.error({ err }, 'could not load the group coordinator\'s state'));
     broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
+    if (config.logCleanerEnable) broker.scheduleCleaner(config.logCleanerBackoffMs);
     log.info({
       listeners: bound, logDirs: config.logDirs, workers: config.workerThreads, nodeId: config.nodeId, clusterId,
       topics: topics.size, partitions: opened.length, recoveryMs,
@@ -79,8 +83,32 @@ export class Broker {
     }
   }
 
+  /** Log compaction: a bounded step on every shard; again at once while a pass is under way, else after log.cleaner.backoff.ms. */
+  private scheduleCleaner(delayMs: number): void {
+    if (!this.stopping) this.cleanerTimer = setTimeout(() => void this.runCleaner(), delayMs).unref();
+  }
+
+  private async runCleaner(): Promise<void> {
+    let pending = false;
+    try {
+      for (const r of await this.shards.broadcast<CompactResult>({ op: 'compact', nowMs: Date.now() })) {
+        pending ||= r.pending;
+        for (const { key, ...pass } of r.cleaned) {
+          const changed = pass.segmentsRewritten + pass.segmentsDeleted > 0;
+          this.log[changed ? 'info' : 'debug']({ partition: key, ...pass }, 'log cleaner compacted a partition');
+        }
+        for (const f of r.failed) this.log.error({ partition: f.key, error: f.error }, 'log compaction failed; the partition is not compacted again until restart');
+      }
+    } catch (err) {
+      this.log.error({ err }, 'log cleaner failed');
+    }
+    this.scheduleCleaner(pending ? 0 : this.config.logCleanerBackoffMs);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
     this.purgatory.releaseAll();
     this.groups.close();
     await this.listeners?.close();

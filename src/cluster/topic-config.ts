@@ -49,7 +49,12 @@ export function checkTopicConfig(name: string, value: string | null): string | n
 
 export function logConfigFor(broker: BrokerConfig, configs: Record<string, string>): LogConfig {
   const num = (key: string, fallback: number): number => (configs[key] !== undefined ? Number(configs[key]) : fallback);
+  const policy = (configs['cleanup.policy'] ?? 'delete').split(',').map((p) => p.trim());
   return {
+    compact: policy.includes('compact'),
+    delete: policy.includes('delete'),
+    deleteRetentionMs: num('delete.retention.ms', 86400000),
+    minCompactionLagMs: num('min.compaction.lag.ms', 0),
     segmentBytes: num('segment.bytes', broker.logSegmentBytes),
     segmentMs: num('segment.ms', broker.logRollMs),
     retentionMs: num('retention.ms', broker.logRetentionMs),

@@ -1,15 +1,20 @@
 // File names of a partition directory, Kafka's layout: every segment is three files named by its
 // base offset padded to 20 digits, e.g. 00000000000000000000.log / .index / .timeindex. Files ending
-// in one of TEMP_SUFFIXES are leftovers of an interrupted operation and are removed on open.
+// in one of TEMP_SUFFIXES are leftovers of an interrupted operation and are removed on open. The log
+// cleaner (compaction.ts) writes <name>.cleaned, renames it to <name>.swap and then over <name>: a
+// .log.swap is a cleaned segment whose swap was committed, which recovery completes, not removes.
 import * as path from 'node:path';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
-export const TEMP_SUFFIXES: readonly string[] = ['.tmp', '.cleaned', '.swap', '.deleted'];
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
+export const TEMP_SUFFIXES: readonly string[] = ['.tmp', CLEANED_SUFFIX, '.deleted'];
 
 const OFFSET_DIGITS = 20;
 const NAME_RE = /^(\d{20})\.(log|index|timeindex)$/;
+const LOG_SWAP_RE = /^(\d{20})\.log\.swap$/;
 
 export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(OFFSET_DIGITS, '0') + suffix;
@@ -28,7 +33,16 @@ export function parseSegmentFileName(name: string): { baseOffset: number; suffix
   return { baseOffset, suffix: '.' + m[2] };
 }
 
+/** The base offset of a segment's `.log.swap` file (a committed swap); null for any other name. */
+export function parseLogSwapFileName(name: string): number | null {
+  const m = LOG_SWAP_RE.exec(name);
+  if (m === null) return null;
+  const baseOffset = Number(m[1]);
+  return Number.isSafeInteger(baseOffset) ? baseOffset : null;
+}
+
+/** Leftovers to remove on open: TEMP_SUFFIXES, and .swap files other than a segment's .log.swap. */
 export function isTempFileName(name: string): boolean {
   for (const suffix of TEMP_SUFFIXES) if (name.endsWith(suffix)) return true;
-  return false;
+  return name.endsWith(SWAP_SUFFIX) && parseLogSwapFileName(name) === null;
 }

@@ -1,15 +1,18 @@
 // The partition log: an ordered list of segments in one directory, of which only the last (active)
 // one is appended to. It assigns offsets, rolls segments by size, age and offset range, serves reads
-// and timestamp lookups across segments, applies retention to whole closed segments, and recovers
-// the directory on open. Synchronous by design: one worker thread owns a partition.
+// and timestamp lookups across segments, applies retention to whole closed segments, compacts closed
+// segments (cleanup.policy=compact, see compaction.ts), and recovers the directory on open.
+// Synchronous by design: one worker thread owns a partition.
 //
 // Directory: <baseOffset:20 digits>.log/.index/.timeindex per segment (see file-names.ts), nothing
 // else. logStartOffset is the first segment's base offset; logEndOffset is the active segment's next
 // offset. Closed segments are fdatasynced when rolled, so recovery trusts them (and their indexes
-// when consistent) and rescans only the active segment.
+// when consistent) and rescans only the active segment. Compaction leaves offset gaps in closed
+// segments, never in the active one.
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BatchInfo } from '../protocol/records/batch.js';
+import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type CompactionReport } from './compaction.js';
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
 import { Segment } from './segment.js';
 
@@ -26,6 +29,14 @@ export interface LogConfig {
   flushIntervalMessages: number;
   /** index.interval.bytes (default 4096). */
   indexIntervalBytes: number;
+  /** cleanup.policy contains compact (default false): compact() cleans closed segments. */
+  compact?: boolean;
+  /** cleanup.policy contains delete (default true): enforceRetention() deletes old segments. */
+  delete?: boolean;
+  /** delete.retention.ms (default 86400000): how long a compacted log keeps tombstones. */
+  deleteRetentionMs?: number;
+  /** min.compaction.lag.ms (default 0): compaction removes no record younger than this. */
+  minCompactionLagMs?: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
@@ -72,11 +83,18 @@ export class PartitionLog {
   private failure: Error | null = null;
   private closed = false;
   private readonly found = { offset: 0, timestamp: 0 };
+  private readonly cleaner: LogCleaner;
+  /** Set when a compaction failed: this log is not compacted again until it is reopened. */
+  private cleanerFailed = false;
 
   private constructor(dir: string, config: LogConfig, now: () => number) {
     this.dir = dir;
     this.config = config;
     this.now = now;
+    this.cleaner = new LogCleaner({
+      dir, config, segments: this.segments,
+      replaceSegment: (old, fresh) => this.replaceSegment(old, fresh),
+    });
   }
 
   static open(dir: string, config: LogConfig, now: () => number = Date.now): PartitionLog {
@@ -103,6 +121,7 @@ export class PartitionLog {
   }
 
   private load(): void {
+    completeSwaps(this.dir);
     const names = fs.readdirSync(this.dir);
     const bases: number[] = [];
     for (const name of names) {
@@ -128,7 +147,7 @@ export class PartitionLog {
       const isLast = i === bases.length - 1;
       if (!isLast && segment.adoptIndexes(bases[i + 1]!)) continue;
       this.recovery.scannedBytes += segment.size;
-      const truncated = segment.recover(this.config.indexIntervalBytes);
+      const truncated = segment.recover(this.config.indexIntervalBytes, !isLast);
       this.recovery.truncatedBytes += truncated;
       if (isLast) break;
       this.recovery.rebuiltIndexes++;
@@ -243,6 +262,7 @@ export class PartitionLog {
   }
 
   enforceRetention(nowMs: number): number {
+    if (this.config.delete === false) return 0;
     let deleted = 0;
     const { retentionMs, retentionBytes } = this.config;
     while (this.segments.length > 1) {
@@ -258,6 +278,40 @@ export class PartitionLog {
     return deleted;
   }
 
+  /**
+   * One bounded step of log compaction (see compaction.ts): starts a pass when a segment was closed
+   * since the last one (or a kept tombstone's time came) and advances it by about `budgetBytes` of
+   * reads. Rewrites closed segments only. Throws on an I/O error; the log is then not compacted again
+   * until it is reopened (whose recovery completes or drops the interrupted rewrite).
+   */
+  compact(nowMs: number, budgetBytes: number = CLEANER_BUDGET_BYTES): CompactionReport {
+    if (this.closed || this.failure !== null || this.cleanerFailed || this.config.compact !== true) return { ...IDLE_REPORT };
+    try {
+      return this.cleaner.run(nowMs, budgetBytes);
+    } catch (err) {
+      this.cleanerFailed = true;
+      try {
+        this.cleaner.abort();
+      } catch {
+        // the next open removes the .cleaned file
+      }
+      throw err;
+    }
+  }
+
+  /** For the cleaner: a closed segment rewritten (fresh) or deleted (null). */
+  private replaceSegment(old: Segment, fresh: Segment | null): void {
+    const i = this.segments.indexOf(old);
+    if (i < 0 || old === this.active) throw new Error(`${this.dir}: segment ${old.baseOffset} is not a closed segment of this log`);
+    this.totalBytes -= old.size;
+    if (fresh === null) {
+      this.segments.splice(i, 1);
+    } else {
+      this.segments[i] = fresh;
+      this.totalBytes += fresh.size;
+    }
+  }
+
   flush(): void {
     this.active.flush();
     this.messagesSinceFlush = 0;
@@ -266,6 +320,11 @@ export class PartitionLog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    try {
+      this.cleaner.abort();
+    } catch {
+      // the next open removes the .cleaned file
+    }
     try {
       if (this.failure === null) this.active.flush();
     } finally {

@@ -1,6 +1,7 @@
 // Recovery scan of one .log file: walks it batch by batch from position 0, checking each header
 // (sane v2 header, base offset continuing from the previous batch) and its CRC-32C, and stops at the
-// first batch that is torn or corrupt. Everything from there on is what recovery truncates. Reads go
+// first batch that is torn or corrupt. A compacted (closed) segment has gaps where the cleaner dropped
+// batches, so there the base offset need only be past the previous batch (allowGaps). Everything from there on is what recovery truncates. Reads go
 // through one reusable window (1 MiB, grown for larger batches), so a scan costs a read per window,
 // not per batch.
 import * as fs from 'node:fs';
@@ -45,18 +46,20 @@ export interface ScanResult {
   nextOffset: number;
 }
 
-export function scanLogFile(fd: number, fileSize: number, baseOffset: number, visit: BatchVisitor): ScanResult {
+export function scanLogFile(fd: number, fileSize: number, baseOffset: number, visit: BatchVisitor, allowGaps = false): ScanResult {
   const window = new FileWindow(fd, fileSize);
   let position = 0;
   let expected = baseOffset;
   while (fileSize - position >= BATCH_HEADER_SIZE) {
     let at = window.load(position, BATCH_HEADER_SIZE);
     const size = checkHeaderAt(window.buf, at, fileSize - position);
-    if (size < 0 || readBaseOffset(window.buf, at) !== expected) break;
+    if (size < 0) break;
+    const batchBase = readBaseOffset(window.buf, at);
+    if (allowGaps ? batchBase < expected : batchBase !== expected) break;
     at = window.load(position, size);
     if (!crcMatches(window.buf, at, size)) break;
-    visit(position, window.buf, at, size, expected);
-    expected += lastOffsetDeltaAt(window.buf, at) + 1;
+    visit(position, window.buf, at, size, batchBase);
+    expected = batchBase + lastOffsetDeltaAt(window.buf, at) + 1;
     position += size;
   }
   return { validBytes: position, nextOffset: expected };

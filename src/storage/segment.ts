@@ -109,9 +109,10 @@ export class Segment {
 
   /**
    * Validates the .log from the start, truncates it after the last good batch and rebuilds both
-   * indexes from what it kept. Returns the bytes truncated.
+   * indexes from what it kept. Returns the bytes truncated. allowGaps: a closed segment, where
+   * compaction may have dropped batches (see scanLogFile).
    */
-  recover(indexIntervalBytes: number): number {
+  recover(indexIntervalBytes: number, allowGaps = false): number {
     const fileSize = fs.fstatSync(this.fd).size;
     this.offsetIndex.reset();
     this.timeIndex.reset();
@@ -123,7 +124,7 @@ export class Segment {
       const maxTimestamp = maxTimestampAt(buf, at);
       if (position === 0 && maxTimestamp >= 0) this.rollReferenceMs = maxTimestamp;
       this.indexBatch(position, size, baseOffset, baseOffset + lastOffsetDeltaAt(buf, at), maxTimestamp, indexIntervalBytes);
-    });
+    }, allowGaps);
     if (scan.validBytes < fileSize) fs.ftruncateSync(this.fd, scan.validBytes);
     this.size = scan.validBytes;
     this.nextOffset = scan.nextOffset;

@@ -1,6 +1,7 @@
 // The messages that cross between the main thread and a shard worker: one task type per
 // operation, and what each answers. Record bytes travel by reference: produce data sits in the
 // SharedArrayBuffer the frame was read into; fetched data comes back in transferred buffers.
+import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig } from '../storage/log.js';
 
 /** A partition is named across threads by "<topic>-<partition>", its directory name. */
@@ -32,7 +33,18 @@ export type ShardTask =
   | { op: 'listOffsets'; items: ListOffsetsItem[] }
   | { op: 'delete'; keys: PartitionKey[] }
   | { op: 'retention'; nowMs: number }
+  /** One bounded step of log compaction over the shard's compacted partitions. */
+  | { op: 'compact'; nowMs: number }
   | { op: 'close' };
+
+export interface CompactResult {
+  /** Some partition has a compaction pass under way (or was not reached): run again soon. */
+  pending: boolean;
+  /** The partitions whose pass finished in this step. */
+  cleaned: Array<CleanedPass & { key: PartitionKey }>;
+  /** The partitions whose compaction failed (not compacted again until reopened). */
+  failed: Array<{ key: PartitionKey; error: string }>;
+}
 
 export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }
 

@@ -1,12 +1,14 @@
 // A shard worker: the one thread that owns a set of partition logs. It validates and appends
-// produced batches, reads stored batches out untouched for Fetch, and answers offset lookups.
+// produced batches, reads stored batches out untouched for Fetch, answers offset lookups, and runs
+// retention and compaction over its logs.
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
+import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
 import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
-  type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
+  type CompactResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
   type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
@@ -111,6 +113,27 @@ function retention(nowMs: number): number {
   return deleted;
 }
 
+/** Compacts the shard's logs in turn within one budget of reads, so other tasks wait little. */
+function compact(nowMs: number): CompactResult {
+  const result: CompactResult = { pending: false, cleaned: [], failed: [] };
+  let budget = CLEANER_BUDGET_BYTES;
+  for (const [key, log] of logs) {
+    if (budget <= 0) {
+      result.pending = true;
+      break;
+    }
+    try {
+      const report = log.compact(nowMs, budget);
+      budget -= report.bytesRead;
+      if (report.pending) result.pending = true;
+      if (report.completed !== null) result.cleaned.push({ key, ...report.completed });
+    } catch (err) {
+      result.failed.push({ key, error: String(err) });
+    }
+  }
+  return result;
+}
+
 function close(): number {
   for (const log of logs.values()) log.close();
   const n = logs.size;
@@ -126,6 +149,7 @@ export default function run(task: ShardTask): unknown {
     case 'listOffsets': return listOffsets(task.items);
     case 'delete': return remove(task.keys);
     case 'retention': return retention(task.nowMs);
+    case 'compact': return compact(task.nowMs);
     case 'close': return close();
   }
 }
