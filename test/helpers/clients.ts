@@ -2,6 +2,7 @@
 // whether each is installed, where the Python scripts are, running a script and reading the JSON
 // it prints, polling until a condition holds, and the Kafka error types inside client errors.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireSystemTool, runCommand } from './broker.js';
@@ -9,7 +10,14 @@ import { requireSystemTool, runCommand } from './broker.js';
 /** Debian's python3 (the system clients are installed for it, not for a pyenv python3 on PATH). */
 export const PYTHON = '/usr/bin/python3';
 
-const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
+/** The nearest folder above the compiled helper that holds package.json (dist/ or any outDir). */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+const REPO_ROOT = repoRoot();
 
 /** A script under test/clients/python/ (they are not compiled; read from the source tree). */
 export function pythonScript(name: string): string {
