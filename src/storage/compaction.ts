@@ -33,7 +33,7 @@ import {
 } from '../protocol/records/batch.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
 import type { LogConfig } from './log.js';
-import { Segment } from './segment.js';
+import { Segment, syncDir } from './segment.js';
 
 /** Source bytes one compact() call reads at most (plus the rest of the chunk it is in). */
 export const CLEANER_BUDGET_BYTES = 4 * 1024 * 1024; // about 30 ms of work on a busy 2-core machine
@@ -72,14 +72,6 @@ export interface CleanerHost {
   replaceSegment(old: Segment, fresh: Segment | null): void;
 }
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /**
  * Finishes the committed swap of segment `baseOffset`: its indexes go (the open that follows

@@ -14,7 +14,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { BatchInfo } from '../protocol/records/batch.js';
 import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type CompactionReport } from './compaction.js';
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
-import { Segment } from './segment.js';
+import { Segment, syncDir } from './segment.js';
 
 export interface LogConfig {
   /** log.segment.bytes (default 1073741824); at most 2^31 - 1, positions are int32 in the index. */
@@ -61,14 +61,6 @@ export interface RecoveryReport {
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
 const MAX_SEGMENT_BYTES = 0x7fffffff;
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 export class PartitionLog {
   readonly dir: string;

@@ -17,6 +17,16 @@ import { TimeIndex } from './time-index.js';
 const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
 const recordHit = { offsetDelta: 0, timestamp: 0 };
 
+/** fsyncs a directory, so that files created, renamed or removed in it are durable. */
+export function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readFully(fd: number, buf: Buffer, off: number, len: number, position: number): number {
   let got = 0;
   while (got < len) {

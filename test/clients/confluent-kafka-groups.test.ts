@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerProcess } from '../helpers/broker.js';
-import { eventually, PYTHON, pythonScript, requirePythonModule, runPythonJson } from '../helpers/clients.js';
+import { assertExactlyOnce, eventually, PYTHON, pythonScript, requirePythonModule, runPythonJson } from '../helpers/clients.js';
 
 const skip = requirePythonModule('confluent_kafka', 'python3-confluent-kafka');
 const SCRIPT = 'confluent_kafka_group.py';
@@ -91,16 +91,6 @@ function described(groups: Groups, groupId: string): Described {
   return g;
 }
 
-/** Every message consumed once, where it was delivered, and each partition in order. */
-function assertExactlyOnce(consumed: Consumed[], delivered: Record<string, [number, number]>, wanted: string[]): void {
-  const seen = new Map<string, Consumed>();
-  for (const c of consumed) {
-    assert.ok(!seen.has(c.value), `${c.value} read twice: ${JSON.stringify([seen.get(c.value), c])}`);
-    seen.set(c.value, c);
-    assert.deepEqual([c.partition, c.offset], delivered[c.value], `${c.value} read where it was delivered`);
-  }
-  assert.deepEqual([...seen.keys()].sort(), [...wanted].sort(), 'exactly the messages wanted were read');
-}
 
 describe('confluent-kafka-python consumer groups', { skip }, () => {
   describe('one member at a time: commits, resuming, a broker restart', () => {

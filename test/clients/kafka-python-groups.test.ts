@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerProcess } from '../helpers/broker.js';
-import { requirePythonModule, runPythonJson } from '../helpers/clients.js';
+import { assertExactlyOnce, requirePythonModule, runPythonJson } from '../helpers/clients.js';
 
 const skip = requirePythonModule('kafka', 'python3-kafka');
 const SCRIPT = 'kafka_python_group.py';
@@ -57,16 +57,6 @@ function endsAfter(n: number, partitions: number): Record<string, number> {
   return Object.fromEntries(range(0, partitions).map((p) => [String(p), Math.floor(n / partitions) + (p < n % partitions ? 1 : 0)]));
 }
 
-/** Every message wanted read once, where it was delivered. */
-function assertExactlyOnce(consumed: Consumed[], delivered: Record<string, [number, number]>, wanted: string[]): void {
-  const seen = new Map<string, Consumed>();
-  for (const c of consumed) {
-    assert.ok(!seen.has(c.value), `${c.value} read twice: ${JSON.stringify([seen.get(c.value), c])}`);
-    seen.set(c.value, c);
-    assert.deepEqual([c.partition, c.offset], delivered[c.value], `${c.value} read where it was delivered`);
-  }
-  assert.deepEqual([...seen.keys()].sort(), [...wanted].sort(), 'exactly the messages wanted were read');
-}
 
 describe('kafka-python consumer groups', { skip }, () => {
   let broker: BrokerProcess;

@@ -1,6 +1,7 @@
 // Helpers for the tests that drive real Kafka clients (kcat, kafka-python, confluent-kafka):
 // whether each is installed, where the Python scripts are, running a script and reading the JSON
 // it prints, polling until a condition holds, and the Kafka error types inside client errors.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,4 +78,15 @@ export function errorTypes(err: unknown, seen = new Set<unknown>()): string[] {
   for (const k of ['cause', 'originalError', 'retriableError']) out.push(...errorTypes(e[k], seen));
   if (Array.isArray(e.errors)) for (const x of e.errors) out.push(...errorTypes(x, seen));
   return out;
+}
+
+/** Every wanted message consumed exactly once, at the partition and offset it was delivered to. */
+export function assertExactlyOnce(consumed: { partition: number; offset: number; value: string }[], delivered: Record<string, [number, number]>, wanted: string[]): void {
+  const seen = new Map<string, { partition: number; offset: number; value: string }>();
+  for (const c of consumed) {
+    assert.ok(!seen.has(c.value), `${c.value} read twice: ${JSON.stringify([seen.get(c.value), c])}`);
+    seen.set(c.value, c);
+    assert.deepEqual([c.partition, c.offset], delivered[c.value], `${c.value} read where it was delivered`);
+  }
+  assert.deepEqual([...seen.keys()].sort(), [...wanted].sort(), 'exactly the messages wanted were read');
 }
