@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { generate, readDefinition, camel, GENERATED_APIS, GENERATED_DATA } from '../../src/protocol/generator.js';
+import { generate, readDefinition, camel, GENERATED_APIS, GENERATED_DATA, GENERATED_RECORDS } from '../../src/protocol/generator.js';
+import * as messages from '../../src/protocol/messages/index.js';
 import { API_MESSAGES, ConsumerProtocolAssignment, ConsumerProtocolSubscription, parseVersions, type FieldSchema, type MessageSchema } from '../../src/protocol/messages/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,7 +25,7 @@ test('committed message files match what the generator writes', { skip }, () => 
   assert.deepEqual(onDisk.sort(), [...files.keys()].sort(), 'no stray generated files');
 });
 
-interface JsonField { name: string; type: string; versions: string; nullableVersions?: string; tag?: number; fields?: JsonField[] }
+interface JsonField { name: string; type: string; versions?: string; taggedVersions?: string; nullableVersions?: string; tag?: number; fields?: JsonField[] }
 
 function crossCheck(path: string, ours: readonly FieldSchema[], theirs: JsonField[], structs: Map<string, JsonField[]>): void {
   assert.equal(ours.length, theirs.length, `${path}: field count`);
@@ -32,7 +33,8 @@ function crossCheck(path: string, ours: readonly FieldSchema[], theirs: JsonFiel
     const f = ours[i]!;
     const where = `${path}.${j.name}`;
     assert.equal(f.name, camel(j.name), where);
-    assert.deepEqual(f.versions, parseVersions(j.versions), `${where} versions`);
+    // A tagged field may state only taggedVersions (Kafka's generator reads them as its versions).
+    assert.deepEqual(f.versions, parseVersions(j.versions ?? j.taggedVersions!), `${where} versions`);
     assert.deepEqual(f.nullableVersions, parseVersions(j.nullableVersions ?? 'none'), `${where} nullableVersions`);
     assert.equal(f.tag, j.tag ?? -1, `${where} tag`);
     const base = j.type.replace(/^\[\]/, '');
@@ -43,11 +45,15 @@ function crossCheck(path: string, ours: readonly FieldSchema[], theirs: JsonFiel
 }
 
 test('schemas agree with Kafka\'s definitions', { skip }, () => {
-  const pairs: [MessageSchema, string][] = [[ConsumerProtocolSubscription, GENERATED_DATA[0]!], [ConsumerProtocolAssignment, GENERATED_DATA[1]!]];
-  for (const api of API_MESSAGES.values()) pairs.push([api.request, `${api.name}Request`], [api.response, `${api.name}Response`]);
+  const pairs: [MessageSchema, string, string][] = [[ConsumerProtocolSubscription, GENERATED_DATA[0]!, defsDir], [ConsumerProtocolAssignment, GENERATED_DATA[1]!, defsDir]];
+  for (const api of API_MESSAGES.values()) pairs.push([api.request, `${api.name}Request`, defsDir], [api.response, `${api.name}Response`, defsDir]);
+  for (const { folder, names } of GENERATED_RECORDS) {
+    for (const name of names) pairs.push([(messages as unknown as Record<string, MessageSchema>)[name]!, name, join(defsDir, '..', folder)]);
+  }
   assert.equal(API_MESSAGES.size, GENERATED_APIS.length);
-  for (const [schema, name] of pairs) {
-    const j = readDefinition(defsDir, name) as unknown as {
+  for (const [schema, name, dir] of pairs) {
+    assert.ok(schema !== undefined, `${name} is exported`);
+    const j = readDefinition(dir, name) as unknown as {
       apiKey?: number; validVersions: string; flexibleVersions: string; fields: JsonField[]; commonStructs?: { name: string; fields: JsonField[] }[];
     };
     assert.equal(schema.apiKey, j.apiKey ?? -1, name);
