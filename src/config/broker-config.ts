@@ -45,4 +45,9 @@ export interface BrokerConfig {
   groupConsumerSessionTimeoutMs: number; // group.consumer.session.timeout.ms
   groupConsumerHeartbeatIntervalMs: number; // group.consumer.heartbeat.interval.ms
   groupConsumerMaxSize: number; // group.consumer.max.size
+  transactionStateLogNumPartitions: number; // transaction.state.log.num.partitions
+  transactionStateLogSegmentBytes: number; // transaction.state.log.segment.bytes
+  transactionMaxTimeoutMs: number; // transaction.max.timeout.ms
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number; // transaction.abort.timed.out.transaction.cleanup.interval.ms
+  transactionalIdExpirationMs: number; // transactional.id.expiration.ms
 }

@@ -103,6 +103,11 @@ export const KEY_TABLE: readonly KeyDef[] = [
   int('group.consumer.session.timeout.ms', 45000, atLeast(1), 'groupConsumerSessionTimeoutMs'),
   int('group.consumer.heartbeat.interval.ms', 5000, atLeast(1), 'groupConsumerHeartbeatIntervalMs'),
   int('group.consumer.max.size', 2147483647, atLeast(1), 'groupConsumerMaxSize'),
+  int('transaction.state.log.num.partitions', 50, atLeast(1), 'transactionStateLogNumPartitions'),
+  int('transaction.state.log.segment.bytes', 104857600, atLeast(1), 'transactionStateLogSegmentBytes'),
+  int('transaction.max.timeout.ms', 900000, atLeast(1), 'transactionMaxTimeoutMs'),
+  int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, atLeast(1), 'transactionAbortTimedOutTransactionCleanupIntervalMs'),
+  int('transactional.id.expiration.ms', 604800000, atLeast(1), 'transactionalIdExpirationMs'),
 ];
 
 export const KEYS: ReadonlyMap<string, KeyDef> = new Map(KEY_TABLE.map((d) => [d.key, d]));

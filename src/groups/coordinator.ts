@@ -14,7 +14,7 @@ import { Reader } from '../protocol/primitives/reader.js';
 import type { ShardPool } from '../workers/pool.js';
 import { ClassicGroup, type ClassicGroupHost } from './classic-group.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { CoordinatorLog, GROUP_METADATA_TOPIC, type LogRecord } from './group-log.js';
+import { CoordinatorLog, GROUP_METADATA_TOPIC, isCommitMarker, type LogRecord } from './group-log.js';
 import {
   decodeGroupLogKey, decodeGroupMetadataValue, decodeOffsetCommitValue, encodeGroupMetadataKey, encodeGroupMetadataValue,
   encodeOffsetCommitKey, encodeOffsetCommitValue, type GroupMetadataRecord,
@@ -28,6 +28,8 @@ export class GroupCoordinator implements ClassicGroupHost {
   readonly offsets = new OffsetStore();
   readonly groups = new Map<string, Group>();
   private loading = true;
+  /** Offsets committed inside transactions: producer id -> __consumer_offsets partition -> commits, visible once committed. */
+  private readonly pendingTxnOffsets = new Map<number, Map<number, { groupId: string; commits: (OffsetKey & CommittedOffset)[] }[]>>();
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
 
@@ -54,10 +56,16 @@ export class GroupCoordinator implements ClassicGroupHost {
     const started = Date.now();
     const metadata = new Map<string, GroupMetadataRecord | null>();
     let records = 0;
-    await this.log.load((record) => {
+    await this.log.load((record, batch) => {
       records++;
+      if (batch.isControl) {
+        this.completeTransaction(batch.producerId, isCommitMarker(record.key), [batch.partition]);
+        return;
+      }
       const key = decodeGroupLogKey(record.key);
-      if (key.type === 'offset') {
+      if (key.type === 'offset' && batch.isTransactional && record.value !== null) {
+        this.addPending(batch.producerId, batch.partition, key.group, [{ topic: key.topic, partition: key.partition, ...decodeOffsetCommitValue(record.value) }]);
+      } else if (key.type === 'offset') {
         if (record.value === null) this.offsets.delete(key.group, key.topic, key.partition);
         else this.offsets.set(key.group, key.topic, key.partition, decodeOffsetCommitValue(record.value));
       } else if (key.type === 'group') {
@@ -182,6 +190,52 @@ export class GroupCoordinator implements ClassicGroupHost {
     if (errorCode !== ErrorCode.NONE) return errorCode;
     for (const c of commits) this.offsets.set(groupId, c.topic, c.partition, { offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
     return ErrorCode.NONE;
+  }
+
+  /** TxnOffsetCommit: written as a transactional batch now, recorded when the transaction commits. */
+  async commitInTransaction(groupId: string, producerId: number, producerEpoch: number, commits: (OffsetKey & CommittedOffset)[]): Promise<number> {
+    if (!this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId, this));
+    const records: LogRecord[] = commits.map((c) => ({
+      key: encodeOffsetCommitKey(groupId, c.topic, c.partition),
+      value: encodeOffsetCommitValue({ offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, commitTimestamp: c.commitTimestamp }),
+    }));
+    const errorCode = await this.log.append(groupId, records, { producerId, producerEpoch });
+    if (errorCode === ErrorCode.NONE) this.addPending(producerId, this.log.partitionFor(groupId), groupId, commits);
+    return errorCode;
+  }
+
+  private addPending(producerId: number, partition: number, groupId: string, commits: (OffsetKey & CommittedOffset)[]): void {
+    let byPartition = this.pendingTxnOffsets.get(producerId);
+    if (byPartition === undefined) this.pendingTxnOffsets.set(producerId, byPartition = new Map());
+    let list = byPartition.get(partition);
+    if (list === undefined) byPartition.set(partition, list = []);
+    list.push({ groupId, commits });
+  }
+
+  /** A transaction marker reached these __consumer_offsets partitions: its offsets count, or are dropped. */
+  completeTransaction(producerId: number, commit: boolean, partitions: number[]): void {
+    const byPartition = this.pendingTxnOffsets.get(producerId);
+    if (byPartition === undefined) return;
+    for (const p of partitions) {
+      const list = byPartition.get(p);
+      byPartition.delete(p);
+      if (!commit || list === undefined) continue;
+      for (const { groupId, commits } of list) {
+        if (!this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId, this));
+        for (const c of commits) this.offsets.set(groupId, c.topic, c.partition, { offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, commitTimestamp: c.commitTimestamp });
+      }
+    }
+    if (byPartition.size === 0) this.pendingTxnOffsets.delete(producerId);
+  }
+
+  /** Whether a transaction not yet ended has committed an offset for this partition (OffsetFetch requireStable). */
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const byPartition of this.pendingTxnOffsets.values()) {
+      for (const list of byPartition.values()) {
+        if (list.some((e) => e.groupId === groupId && e.commits.some((c) => c.topic === topic && c.partition === partition))) return true;
+      }
+    }
+    return false;
   }
 
   /** Writes tombstones for the offsets, then forgets them. */

@@ -7,13 +7,21 @@ import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatch } from '../protocol/records/build.js';
 import { readRecords } from '../protocol/records/read.js';
-import { lastOffsetDeltaAt, readBaseOffset } from '../protocol/records/batch.js';
+import { TRANSACTIONAL_FLAG_MASK, lastOffsetDeltaAt, readBaseOffset } from '../protocol/records/batch.js';
 import type { FetchItem, FetchResult, ProduceItem, ProduceResult } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
 
 export interface LogRecord { key: Buffer; value: Buffer | null }
+
+/** Where a replayed record came from; control records are transaction markers. */
+export interface LoadedBatch { partition: number; timestamp: number; producerId: number; isTransactional: boolean; isControl: boolean }
+
+/** A control record's key: int16 version, int16 type (0 abort, 1 commit). */
+export function isCommitMarker(key: Buffer): boolean {
+  return key.length >= 4 && key.readInt16BE(2) === 1;
+}
 
 /** Java's String.hashCode, as Kafka hashes group ids (and transactional ids) to partitions. */
 export function javaStringHash(s: string): number {
@@ -74,13 +82,19 @@ export class CoordinatorLog {
     return topic !== undefined;
   }
 
-  /** Appends the records as one batch to the partition of `key`. Answers an error code. */
-  async append(key: string, records: LogRecord[]): Promise<number> {
+  /**
+   * Appends the records as one batch to the partition of `key`. Answers an error code. With a
+   * producer, the batch is transactional (TxnOffsetCommit): it counts once its transaction commits.
+   */
+  async append(key: string, records: LogRecord[], producer?: { producerId: number; producerEpoch: number }): Promise<number> {
     if (records.length === 0) return ErrorCode.NONE;
     const ready = await this.ensure();
     if (ready !== ErrorCode.NONE) return ready;
     const partition = this.partitionFor(key);
-    const batch = buildRecordBatch({ timestamp: Date.now(), records: records.map((r) => ({ key: r.key, value: r.value })) });
+    const batch = buildRecordBatch({
+      timestamp: Date.now(), records: records.map((r) => ({ key: r.key, value: r.value })),
+      ...(producer === undefined ? {} : { producerId: producer.producerId, producerEpoch: producer.producerEpoch, attributes: TRANSACTIONAL_FLAG_MASK }),
+    });
     const sab = new SharedArrayBuffer(batch.length);
     batch.copy(Buffer.from(sab));
     const item: ProduceItem = {
@@ -97,7 +111,7 @@ export class CoordinatorLog {
   }
 
   /** Reads every record of every partition, oldest first, into `visit`. */
-  async load(visit: (record: LogRecord, timestamp: number) => void): Promise<void> {
+  async load(visit: (record: LogRecord, batch: LoadedBatch) => void): Promise<void> {
     if (!this.exists()) return;
     for (let p = 0; p < this.partitions; p++) {
       const key = partitionKey(this.topic, p);
@@ -112,8 +126,11 @@ export class CoordinatorLog {
         const records = Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
         const next = nextOffsetAfter(records, offset);
         for (const rec of readRecords(records)) {
-          if (rec.offset < offset || rec.key === null || rec.batch.isControl) continue;
-          visit({ key: rec.key, value: rec.value }, rec.timestamp);
+          if (rec.offset < offset || rec.key === null) continue;
+          visit({ key: rec.key, value: rec.value }, {
+            partition: p, timestamp: rec.timestamp, producerId: rec.batch.producerId,
+            isTransactional: rec.batch.isTransactional, isControl: rec.batch.isControl,
+          });
         }
         if (next <= offset) break;
         offset = next;

@@ -1,7 +1,7 @@
 // OffsetFetch (9), versions 1-9: a group's committed offsets, of the partitions asked or (v2+,
 // topics null) of every partition it committed; from v8 several groups in one request, and from
-// v9 a KIP-848 member's epoch is checked. No committed offset answers -1. requireStable (v7+)
-// has nothing to wait for until transactions exist.
+// v9 a KIP-848 member's epoch is checked. No committed offset answers -1. With requireStable
+// (v7+), a partition with an offset committed by a transaction still open is UNSTABLE_OFFSET_COMMIT.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { ConsumerGroup } from '../../groups/consumer-group.js';
@@ -11,7 +11,7 @@ import { groupRequestError } from './group-common.js';
 interface FetchTopic { name: string; partitionIndexes: number[] }
 interface GroupQuery { groupId: string; memberId: string | null; memberEpoch: number; topics: FetchTopic[] | null }
 
-function fetchGroup(ctx: RequestContext, q: GroupQuery) {
+function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean) {
   const { groups } = ctx.broker;
   let errorCode = groupRequestError(ctx, q.groupId);
   const group = groups.groups.get(q.groupId);
@@ -27,6 +27,7 @@ function fetchGroup(ctx: RequestContext, q: GroupQuery) {
     topics: asked.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((p) => {
+        if (requireStable && groups.hasPendingOffset(q.groupId, t.name, p)) return unknown(p, ErrorCode.UNSTABLE_OFFSET_COMMIT);
         const c = groups.offsets.get(q.groupId, t.name, p);
         if (c === undefined) return unknown(p, ErrorCode.NONE);
         return { partitionIndex: p, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
@@ -49,10 +50,10 @@ export const offsetFetch: ApiHandler = {
       const queries = req.groups as GroupQuery[];
       return {
         throttleTimeMs: 0,
-        groups: queries.map((q) => ({ groupId: q.groupId, ...fetchGroup(ctx, { ...q, memberId: v >= 9 ? q.memberId : null, memberEpoch: v >= 9 ? q.memberEpoch : -1 }) })),
+        groups: queries.map((q) => ({ groupId: q.groupId, ...fetchGroup(ctx, { ...q, memberId: v >= 9 ? q.memberId : null, memberEpoch: v >= 9 ? q.memberEpoch : -1 }, req.requireStable === true) })),
       };
     }
-    const r = fetchGroup(ctx, { groupId: req.groupId as string, memberId: null, memberEpoch: -1, topics: req.topics as FetchTopic[] | null });
+    const r = fetchGroup(ctx, { groupId: req.groupId as string, memberId: null, memberEpoch: -1, topics: req.topics as FetchTopic[] | null }, v >= 7 && req.requireStable === true);
     // v1 has no top-level error: each partition carries it.
     return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
   },

@@ -1,0 +1,245 @@
+// The transaction coordinator of this broker (every transactional id: a single broker coordinates
+// them all). Keeps each transactional id's producer id and epoch, its state (Empty, Ongoing,
+// PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort) and the partitions it wrote to;
+// writes every change to __transaction_state before answering, replays that topic at start-up, and
+// ends transactions by writing commit or abort markers to their partitions. Transactions that
+// outlive their timeout are aborted with a bumped epoch, which fences the producer that started
+// them; so is an InitProducerId for an id whose transaction is still open.
+import type { Logger } from '../log.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { CoordinatorLog } from '../groups/group-log.js';
+import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './log-records.js';
+
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+
+/** Kafka's TransactionState ids, as __transaction_state stores them. */
+export const TxnState = { Empty: 0, Ongoing: 1, PrepareCommit: 2, PrepareAbort: 3, CompleteCommit: 4, CompleteAbort: 5, Dead: 6, PrepareEpochFence: 7 } as const;
+export const TXN_STATE_NAMES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
+
+/** Epochs are int16; Kafka moves to a new producer id before the last one. */
+const MAX_EPOCH = 32766;
+
+export interface TopicPartition { topic: string; partition: number }
+
+export interface Transaction {
+  readonly transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  state: number;
+  /** topic -> partitions written to in the open transaction */
+  partitions: Map<string, Set<number>>;
+  startMs: number;
+  lastUpdateMs: number;
+  /** A state change is being written or markers are being sent: other requests wait (CONCURRENT_TRANSACTIONS). */
+  busy: boolean;
+}
+
+/** What the coordinator needs from the rest of the broker. */
+export interface TransactionHost {
+  log: CoordinatorLog;
+  logger: Logger;
+  maxTimeoutMs: number;
+  nextProducerId(): Promise<number>;
+  /** Writes the markers; answers an error code per "topic-partition". */
+  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: TopicPartition[]): Promise<Map<string, number>>;
+  /** The markers reached these __consumer_offsets partitions (offsets committed in the transaction). */
+  markersWritten(producerId: number, commit: boolean, partitions: TopicPartition[]): void;
+}
+
+export interface InitResult { errorCode: number; producerId: number; producerEpoch: number }
+
+export class TransactionCoordinator {
+  readonly transactions = new Map<string, Transaction>();
+  private loading = true;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly host: TransactionHost, private readonly expirationMs: number) {}
+
+  get status(): number { return this.loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE; }
+
+  /** Replays __transaction_state; transactions caught between prepare and complete are completed. */
+  async load(cleanupIntervalMs: number): Promise<void> {
+    const started = Date.now();
+    const last = new Map<string, ReturnType<typeof decodeTransactionLogValue> | null>();
+    await this.host.log.load((record, batch) => {
+      if (batch.isControl) return;
+      const key = decodeTransactionLogKey(record.key);
+      if (key.type !== 'transaction') return;
+      last.set(key.transactionalId, record.value === null ? null : decodeTransactionLogValue(record.value));
+    });
+    for (const [transactionalId, v] of last) {
+      if (v === null) continue;
+      const partitions = new Map<string, Set<number>>();
+      for (const tp of v.transactionPartitions ?? []) partitions.set(tp.topic, new Set(tp.partitionIds));
+      this.transactions.set(transactionalId, {
+        transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, timeoutMs: v.transactionTimeoutMs, state: v.transactionStatus,
+        partitions, startMs: v.transactionStartTimestampMs, lastUpdateMs: v.transactionLastUpdateTimestampMs, busy: false,
+      });
+    }
+    this.loading = false;
+    this.timer = setInterval(() => void this.sweep(Date.now()), cleanupIntervalMs).unref();
+    this.host.logger.info({ transactionalIds: this.transactions.size, loadMs: Date.now() - started }, 'transaction coordinator loaded');
+    void this.sweep(Date.now());
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+  }
+
+  // --- InitProducerId ---
+
+  async initProducerId(transactionalId: string, timeoutMs: number, producerId: number, producerEpoch: number): Promise<InitResult> {
+    const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    if (this.loading) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    if (timeoutMs <= 0 || timeoutMs > this.host.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const ready = await this.host.log.ensure();
+    if (ready !== ErrorCode.NONE) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    let txn = this.transactions.get(transactionalId);
+    if (txn === undefined) {
+      const now = Date.now();
+      txn = { transactionalId, producerId: await this.host.nextProducerId(), producerEpoch: -1, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false };
+      this.transactions.set(transactionalId, txn);
+    }
+    if (txn.busy) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    // KIP-360: a producer that knows its id and epoch must still hold them.
+    if (producerId >= 0 && (producerId !== txn.producerId || producerEpoch !== txn.producerEpoch)) {
+      return fail(producerId !== txn.producerId ? ErrorCode.INVALID_PRODUCER_ID_MAPPING : ErrorCode.PRODUCER_FENCED);
+    }
+    if (txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (txn.state === TxnState.Ongoing) {
+      // The previous producer's transaction is aborted, and the producer fenced, before this one starts.
+      const aborted = await this.end(txn, false, true);
+      if (aborted !== ErrorCode.NONE) return fail(aborted);
+    }
+    const next = { ...txn };
+    if (next.producerEpoch >= MAX_EPOCH) {
+      next.producerId = await this.host.nextProducerId();
+      next.producerEpoch = 0;
+    } else {
+      next.producerEpoch++;
+    }
+    const errorCode = await this.persist(txn, { producerId: next.producerId, producerEpoch: next.producerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1 });
+    if (errorCode !== ErrorCode.NONE) return fail(errorCode);
+    return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
+  }
+
+  // --- within a transaction ---
+
+  /** Checks the producer of a transactional request: NONE, or why it is refused. */
+  check(transactionalId: string, producerId: number, producerEpoch: number): Transaction | number {
+    if (this.loading) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    const txn = this.transactions.get(transactionalId);
+    if (txn === undefined || txn.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (producerEpoch !== txn.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (txn.busy || txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    return txn;
+  }
+
+  /** AddPartitionsToTxn and AddOffsetsToTxn: the partitions join the open transaction. */
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: TopicPartition[]): Promise<number> {
+    const txn = this.check(transactionalId, producerId, producerEpoch);
+    if (typeof txn === 'number') return txn;
+    const merged = new Map([...txn.partitions].map(([t, ps]) => [t, new Set(ps)]));
+    let added = false;
+    for (const { topic, partition } of partitions) {
+      let set = merged.get(topic);
+      if (set === undefined) merged.set(topic, set = new Set());
+      if (!set.has(partition)) { set.add(partition); added = true; }
+    }
+    if (!added && txn.state === TxnState.Ongoing) return ErrorCode.NONE;
+    const startMs = txn.state === TxnState.Ongoing ? txn.startMs : Date.now();
+    return this.persist(txn, { state: TxnState.Ongoing, partitions: merged, startMs });
+  }
+
+  /** EndTxn: commits or aborts the open transaction; a retry of the same outcome is answered NONE. */
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const txn = this.check(transactionalId, producerId, producerEpoch);
+    if (typeof txn === 'number') {
+      // A retried EndTxn while the markers are still going out.
+      const t = this.transactions.get(transactionalId);
+      if (txn === ErrorCode.CONCURRENT_TRANSACTIONS && t !== undefined && t.state === (commit ? TxnState.PrepareAbort : TxnState.PrepareCommit)) return ErrorCode.INVALID_TXN_STATE;
+      return txn;
+    }
+    if (txn.state === TxnState.CompleteCommit) return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+    if (txn.state === TxnState.CompleteAbort) return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+    if (txn.state !== TxnState.Ongoing) return ErrorCode.INVALID_TXN_STATE;
+    return this.end(txn, commit, false);
+  }
+
+  /**
+   * Prepare, write the markers, complete. With `fence`, the epoch is bumped first, so that the
+   * producer that started the transaction can no longer write (a timeout, or a new InitProducerId).
+   */
+  private async end(txn: Transaction, commit: boolean, fence: boolean): Promise<number> {
+    const producerEpoch = fence ? txn.producerEpoch + 1 : txn.producerEpoch;
+    const prepared = await this.persist(txn, { producerEpoch, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort });
+    if (prepared !== ErrorCode.NONE) return prepared;
+    return this.complete(txn);
+  }
+
+  /** From a Prepare state: markers to every partition, then the Complete state. */
+  private async complete(txn: Transaction): Promise<number> {
+    const commit = txn.state === TxnState.PrepareCommit;
+    const partitions: TopicPartition[] = [];
+    for (const [topic, ps] of txn.partitions) for (const partition of ps) partitions.push({ topic, partition });
+    txn.busy = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const results = await this.host.writeMarkers(txn.producerId, txn.producerEpoch, commit, partitions);
+        // A partition whose topic was deleted needs no marker any more.
+        const failed = [...results].filter(([, code]) => code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (failed.length === 0) break;
+        if (attempt >= 20) {
+          this.host.logger.error({ transactionalId: txn.transactionalId, failed }, 'transaction markers could not be written; will retry');
+          return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+      this.host.markersWritten(txn.producerId, commit, partitions);
+    } finally {
+      txn.busy = false;
+    }
+    return this.persist(txn, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Map() });
+  }
+
+  /** Writes the transaction's next state to __transaction_state, then takes it on. */
+  private async persist(txn: Transaction, change: Partial<Pick<Transaction, 'producerId' | 'producerEpoch' | 'timeoutMs' | 'state' | 'partitions' | 'startMs'>>): Promise<number> {
+    const next = { ...txn, ...change, lastUpdateMs: Date.now() };
+    const value = encodeTransactionLogValue({
+      producerId: next.producerId, producerEpoch: next.producerEpoch, transactionTimeoutMs: next.timeoutMs, transactionStatus: next.state,
+      transactionPartitions: next.state === TxnState.Empty ? null : [...next.partitions].map(([topic, ps]) => ({ topic, partitionIds: [...ps].sort((a, b) => a - b) })),
+      transactionLastUpdateTimestampMs: next.lastUpdateMs, transactionStartTimestampMs: next.startMs,
+    });
+    txn.busy = true;
+    let errorCode: number;
+    try {
+      errorCode = await this.host.log.append(txn.transactionalId, [{ key: encodeTransactionLogKey(txn.transactionalId), value }]);
+    } finally {
+      txn.busy = false;
+    }
+    if (errorCode !== ErrorCode.NONE) return errorCode;
+    Object.assign(txn, change, { lastUpdateMs: next.lastUpdateMs });
+    return ErrorCode.NONE;
+  }
+
+  /** Aborts transactions past their timeout, finishes those left half-ended, forgets idle ids. */
+  async sweep(nowMs: number): Promise<void> {
+    for (const txn of [...this.transactions.values()]) {
+      if (txn.busy) continue;
+      try {
+        if (txn.state === TxnState.Ongoing && txn.startMs + txn.timeoutMs <= nowMs) {
+          this.host.logger.info({ transactionalId: txn.transactionalId, producerId: txn.producerId, timeoutMs: txn.timeoutMs }, 'aborting a transaction past its timeout');
+          await this.end(txn, false, true);
+        } else if (txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort) {
+          await this.complete(txn);
+        } else if ((txn.state === TxnState.Empty || txn.state === TxnState.CompleteCommit || txn.state === TxnState.CompleteAbort) && nowMs - txn.lastUpdateMs >= this.expirationMs) {
+          const errorCode = await this.host.log.append(txn.transactionalId, [{ key: encodeTransactionLogKey(txn.transactionalId), value: null }]);
+          if (errorCode === ErrorCode.NONE && !txn.busy) this.transactions.delete(txn.transactionalId);
+        }
+      } catch (err) {
+        this.host.logger.error({ err, transactionalId: txn.transactionalId }, 'transaction sweep failed');
+      }
+    }
+  }
+}
