@@ -1,5 +1,7 @@
 // File names of a partition directory, Kafka's layout: every segment is three files named by its
-// base offset padded to 20 digits, e.g. 00000000000000000000.log / .index / .timeindex. Files ending
+// base offset padded to 20 digits, e.g. 00000000000000000000.log / .index / .timeindex, plus a
+// .txnindex once an aborted transaction ends in it. Producer state snapshots are named by the offset
+// they were taken at: 00000000000000001234.snapshot (see producer-snapshot.ts). Files ending
 // in one of TEMP_SUFFIXES are leftovers of an interrupted operation and are removed on open. The log
 // cleaner (compaction.ts) writes <name>.cleaned, renames it to <name>.swap and then over <name>: a
 // .log.swap is a cleaned segment whose swap was committed, which recovery completes, not removes.
@@ -8,13 +10,16 @@ import * as path from 'node:path';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_SUFFIX = '.txnindex';
+export const SNAPSHOT_SUFFIX = '.snapshot';
 export const CLEANED_SUFFIX = '.cleaned';
 export const SWAP_SUFFIX = '.swap';
 export const TEMP_SUFFIXES: readonly string[] = ['.tmp', CLEANED_SUFFIX, '.deleted'];
 
 const OFFSET_DIGITS = 20;
-const NAME_RE = /^(\d{20})\.(log|index|timeindex)$/;
+const NAME_RE = /^(\d{20})\.(log|index|timeindex|txnindex)$/;
 const LOG_SWAP_RE = /^(\d{20})\.log\.swap$/;
+const SNAPSHOT_RE = /^(\d{20})\.snapshot$/;
 
 export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(OFFSET_DIGITS, '0') + suffix;
@@ -31,6 +36,14 @@ export function parseSegmentFileName(name: string): { baseOffset: number; suffix
   const baseOffset = Number(m[1]);
   if (!Number.isSafeInteger(baseOffset)) return null;
   return { baseOffset, suffix: '.' + m[2] };
+}
+
+/** The offset of a producer state snapshot file; null for any other name. */
+export function parseSnapshotFileName(name: string): number | null {
+  const m = SNAPSHOT_RE.exec(name);
+  if (m === null) return null;
+  const offset = Number(m[1]);
+  return Number.isSafeInteger(offset) ? offset : null;
 }
 
 /** The base offset of a segment's `.log.swap` file (a committed swap); null for any other name. */

@@ -4,17 +4,32 @@
 // segments (cleanup.policy=compact, see compaction.ts), and recovers the directory on open.
 // Synchronous by design: one worker thread owns a partition.
 //
-// Directory: <baseOffset:20 digits>.log/.index/.timeindex per segment (see file-names.ts), nothing
-// else. logStartOffset is the first segment's base offset; logEndOffset is the active segment's next
+// It also keeps the partition's producer state (producer-state.ts): every appended batch with a
+// producer id updates it, transaction markers end transactions (an aborted one goes into the
+// .txnindex of the marker's segment), and the ongoing transactions give the last stable offset
+// (LSO), below which a read_committed read stays. The state is snapshotted (producer-snapshot.ts)
+// when a segment rolls and on close; open loads the latest snapshot at or below the log end offset
+// and replays the batch headers after it, rebuilding the .txnindex entries of that range.
+//
+// Directory: <baseOffset:20 digits>.log/.index/.timeindex(/.txnindex) per segment and
+// <offset:20 digits>.snapshot (see file-names.ts), nothing else. logStartOffset is the first segment's base offset; logEndOffset is the active segment's next
 // offset. Closed segments are fdatasynced when rolled, so recovery trusts them (and their indexes
 // when consistent) and rescans only the active segment. Compaction leaves offset gaps in closed
 // segments, never in the active one.
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
-import type { BatchInfo } from '../protocol/records/batch.js';
+import {
+  CONTROL_FLAG_MASK, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET,
+  type BatchInfo, batchSizeAt, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, readInt64, scanBatches,
+} from '../protocol/records/batch.js';
+import { buildControlBatch } from '../protocol/records/build.js';
+import { readTxnMarker } from '../protocol/records/read.js';
 import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type CompactionReport } from './compaction.js';
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
+import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
+import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import { Segment, syncDir } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export interface LogConfig {
   /** log.segment.bytes (default 1073741824); at most 2^31 - 1, positions are int32 in the index. */
@@ -78,6 +93,8 @@ export class PartitionLog {
   private readonly cleaner: LogCleaner;
   /** Set when a compaction failed: this log is not compacted again until it is reopened. */
   private cleanerFailed = false;
+  /** Idempotent and transactional producers of this partition. */
+  readonly producers = new ProducerStateManager();
 
   private constructor(dir: string, config: LogConfig, now: () => number) {
     this.dir = dir;
@@ -102,6 +119,12 @@ export class PartitionLog {
 
   get logEndOffset(): number {
     return this.active.nextOffset;
+  }
+
+  /** The first offset of the oldest ongoing transaction, or the log end offset when none is. */
+  get lastStableOffset(): number {
+    const first = this.producers.firstUnstableOffset();
+    return first < 0 ? this.logEndOffset : Math.max(first, this.logStartOffset);
   }
 
   get sizeInBytes(): number {
@@ -153,6 +176,54 @@ export class PartitionLog {
     this.active = this.segments[this.segments.length - 1]!;
     if (this.active.size > 0 && this.active.rollReferenceMs < 0) this.active.rollReferenceMs = this.now();
     for (const segment of this.segments) this.totalBytes += segment.size;
+    this.loadProducerState();
+  }
+
+  /**
+   * The latest snapshot at or below the log end offset (later ones were taken before a truncation
+   * and go), then every batch header after it, from the log start offset when there is none. The
+   * .txnindex entries of the replayed range are dropped and written again as the markers replay.
+   */
+  private loadProducerState(): void {
+    const snapshot = loadLatestSnapshot(this.dir, this.logEndOffset);
+    if (snapshot !== null) this.producers.load(snapshot.producers);
+    const from = Math.max(snapshot?.offset ?? 0, this.logStartOffset);
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      segment.txnIndex.truncateTo(from);
+      segment.forEachBatchHeader(from, (buf, at, position) => {
+        const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
+        if (producerId < 0) return;
+        const baseOffset = readBaseOffset(buf, at);
+        if ((buf.readInt16BE(at + ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) !== 0) {
+          const epoch = buf.readInt16BE(at + PRODUCER_EPOCH_OFFSET);
+          const timestamp = maxTimestampAt(buf, at);
+          const marker = readTxnMarker(segment.read(position, 0));
+          if (marker !== null) this.applyMarker(segment, producerId, epoch, marker.coordinatorEpoch, marker.commit, baseOffset, timestamp);
+          return;
+        }
+        this.producers.applyBatch(headerFields(buf, at, producerId), baseOffset, baseOffset + lastOffsetDeltaAt(buf, at));
+      });
+    }
+  }
+
+  /** Ends the producer's transaction at the marker's offset; an aborted one goes into the txn index. */
+  private applyMarker(segment: Segment, producerId: number, producerEpoch: number, coordinatorEpoch: number, commit: boolean, offset: number, timestamp: number): void {
+    const txn = this.producers.applyMarker(producerId, producerEpoch, coordinatorEpoch, commit, offset, timestamp);
+    if (txn === null || !txn.aborted) return;
+    const first = this.producers.firstUnstableOffset();
+    segment.txnIndex.append({ producerId, firstOffset: txn.firstOffset, lastOffset: offset, lastStableOffset: first < 0 ? offset + 1 : first });
+  }
+
+  /** Snapshots the producer state as of `offset` (the log end offset) and keeps the latest two. */
+  private takeSnapshot(offset: number): void {
+    try {
+      writeSnapshot(this.dir, offset, this.producers.entries());
+      deleteOldSnapshots(this.dir);
+    } catch (err) {
+      // a missing snapshot only makes the next open replay more of the log
+      console.error(`${this.dir}: producer state snapshot at ${offset} failed: ${String(err)}`);
+    }
   }
 
   private removeSegmentFiles(baseOffset: number): void {
@@ -184,10 +255,53 @@ export class PartitionLog {
       if (segment.broken) this.failure = err as Error;
       throw err;
     }
+    let offset = baseOffset;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      const last = offset + batch.lastOffsetDelta;
+      if (batch.producerId >= 0) {
+        if ((batch.attributes & CONTROL_FLAG_MASK) === 0) this.producers.applyBatch(batch, offset, last);
+        else {
+          const marker = readTxnMarker(records.subarray(batch.position, batch.position + batch.size));
+          if (marker !== null) this.applyMarker(segment, batch.producerId, batch.producerEpoch, marker.coordinatorEpoch, marker.commit, offset, batch.maxTimestamp);
+        }
+      }
+      offset = last + 1;
+    }
     this.totalBytes += records.length;
     this.messagesSinceFlush += messages;
     if (this.messagesSinceFlush >= this.config.flushIntervalMessages) this.flush();
     return { baseOffset, lastOffset, logAppendTime: -1 };
+  }
+
+  /**
+   * The produce path: checks the batches against the producer state (idempotence, transactions),
+   * then appends them. A repeat of batches already appended is not appended again: it answers the
+   * first one's original base offset with `duplicate` set. Throws on an I/O error, as append().
+   */
+  appendFromProducer(records: Buffer, batches: BatchInfo[]): { code: number; baseOffset: number; duplicate: boolean } {
+    const check = this.producers.check(batches);
+    if (check.code !== ErrorCode.NONE) return { code: check.code, baseOffset: -1, duplicate: false };
+    if (check.duplicate !== null) return { code: ErrorCode.NONE, baseOffset: check.duplicate.firstOffset, duplicate: true };
+    return { code: ErrorCode.NONE, baseOffset: this.append(records, batches).baseOffset, duplicate: false };
+  }
+
+  /**
+   * Appends a COMMIT or ABORT marker for a producer (buildControlBatch), ending its ongoing
+   * transaction here. INVALID_PRODUCER_EPOCH for an epoch older than the producer's,
+   * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch. Throws on an I/O error.
+   */
+  writeTxnMarker(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, timestamp: number): { code: number; offset: number; bytes: number } {
+    const code = this.producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+    if (code !== ErrorCode.NONE) return { code, offset: -1, bytes: 0 };
+    const records = buildControlBatch({ producerId, producerEpoch, timestamp, commit, coordinatorEpoch });
+    const { baseOffset } = this.append(records, scanBatches(records).batches);
+    return { code: ErrorCode.NONE, offset: baseOffset, bytes: records.length };
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms; answers how many went. */
+  expireProducers(nowMs: number, expirationMs: number): number {
+    return this.producers.removeExpired(nowMs, expirationMs);
   }
 
   private maybeRoll(bytes: number, lastOffset: number): void {
@@ -203,6 +317,7 @@ export class PartitionLog {
       syncDir(this.dir);
       this.segments.push(next);
       this.active = next;
+      this.takeSnapshot(next.baseOffset);
     }
     if (this.active.rollReferenceMs < 0) this.active.rollReferenceMs = now;
   }
@@ -217,6 +332,35 @@ export class PartitionLog {
       if (position >= 0) return { code: ErrorCode.NONE, records: segment.read(position, maxBytes) };
     }
     return { code: ErrorCode.NONE, records: Buffer.allocUnsafeSlow(0) };
+  }
+
+  /**
+   * A read_committed read: as read(), but only batches below the last stable offset (a fetch at or
+   * past it gets no batch), and the aborted transactions that overlap what is returned.
+   */
+  readCommitted(offset: number, maxBytes: number): { code: number; records: Buffer; abortedTransactions: AbortedTxn[] } {
+    const { code, records } = this.read(offset, maxBytes);
+    if (code !== ErrorCode.NONE) return { code, records, abortedTransactions: [] };
+    const lso = this.lastStableOffset;
+    let end = 0;
+    let upperBound = offset;
+    while (end < records.length) {
+      const base = readBaseOffset(records, end);
+      if (base >= lso) break;
+      upperBound = base + lastOffsetDeltaAt(records, end) + 1;
+      end += batchSizeAt(records, end);
+    }
+    const kept = end === records.length ? records : records.subarray(0, end);
+    return { code, records: kept, abortedTransactions: end === 0 ? [] : this.collectAbortedTransactions(offset, upperBound) };
+  }
+
+  /** Kafka's collectAbortedTransactions: aborted transactions overlapping [startOffset, upperBoundOffset). */
+  collectAbortedTransactions(startOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
+      if (this.segments[i]!.txnIndex.collectAbortedTxns(startOffset, upperBoundOffset, out)) break;
+    }
+    return out;
   }
 
   /** Index of the last segment whose base offset is <= offset (0 when offset precedes all). */
@@ -309,7 +453,8 @@ export class PartitionLog {
     this.messagesSinceFlush = 0;
   }
 
-  close(): void {
+  /** Flushes and closes the log; `snapshot` (default) records the producer state for the next open. */
+  close(snapshot = true): void {
     if (this.closed) return;
     this.closed = true;
     try {
@@ -318,14 +463,28 @@ export class PartitionLog {
       // the next open removes the .cleaned file
     }
     try {
-      if (this.failure === null) this.active.flush();
+      if (this.failure === null) {
+        this.active.flush();
+        if (snapshot) this.takeSnapshot(this.logEndOffset);
+      }
     } finally {
       for (const segment of this.segments) segment.close();
     }
   }
 
   deleteAll(): void {
-    this.close();
+    this.close(false);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function headerFields(buf: Buffer, at: number, producerId: number): ProducerBatch {
+  return {
+    producerId,
+    producerEpoch: buf.readInt16BE(at + PRODUCER_EPOCH_OFFSET),
+    baseSequence: buf.readInt32BE(at + BASE_SEQUENCE_OFFSET),
+    lastOffsetDelta: lastOffsetDeltaAt(buf, at),
+    maxTimestamp: maxTimestampAt(buf, at),
+    attributes: buf.readInt16BE(at + ATTRIBUTES_OFFSET),
+  };
 }

@@ -1,4 +1,5 @@
-// One segment of a partition log: the .log file plus its offset index and time index.
+// One segment of a partition log: the .log file plus its offset index, time index and transaction
+// index (txn-index.ts, only once an aborted transaction ends in the segment).
 // The .log file is whole record batches back to back, exactly as produced except for the base offset
 // written in at append; there is no file header. The segment appends with positional writes at its
 // size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
@@ -8,14 +9,17 @@ import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
   batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from './file-names.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { scanLogFile } from './recovery.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex } from './txn-index.js';
 
 /** Scratch for batch header reads; the log is owned by one thread, so one is enough. */
 const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
 const recordHit = { offsetDelta: 0, timestamp: 0 };
+/** Read size of forEachBatchHeader: headers of small batches come many to a read. */
+const HEADER_WALK_BYTES = 64 * 1024;
 
 /** fsyncs a directory, so that files created, renamed or removed in it are durable. */
 export function syncDir(dir: string): void {
@@ -57,6 +61,7 @@ export class Segment {
   readonly baseOffset: number;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  readonly txnIndex: TransactionIndex;
   readonly logPath: string;
   /** Bytes of whole batches in the .log file. */
   size: number;
@@ -81,12 +86,14 @@ export class Segment {
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(segmentPath(dir, baseOffset, INDEX_SUFFIX), baseOffset);
     this.timeIndex = new TimeIndex(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset);
+    this.txnIndex = new TransactionIndex(segmentPath(dir, baseOffset, TXN_INDEX_SUFFIX));
   }
 
   /** A new, empty segment (any files of that name are replaced). */
   static create(dir: string, baseOffset: number): Segment {
     fs.rmSync(segmentPath(dir, baseOffset, INDEX_SUFFIX), { force: true });
     fs.rmSync(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), { force: true });
+    fs.rmSync(segmentPath(dir, baseOffset, TXN_INDEX_SUFFIX), { force: true });
     const { O_RDWR, O_CREAT, O_TRUNC } = fs.constants;
     const fd = fs.openSync(segmentPath(dir, baseOffset, LOG_SUFFIX), O_RDWR | O_CREAT | O_TRUNC, 0o644);
     const segment = new Segment(dir, baseOffset, fd, 0);
@@ -219,6 +226,29 @@ export class Segment {
   }
 
   /**
+   * Walks the batch headers from the first batch holding `offset` or later to the end of the
+   * segment. `visit` gets a buffer holding the header at `at` (valid only during the call) and the
+   * batch's position in the file.
+   */
+  forEachBatchHeader(offset: number, visit: (buf: Buffer, at: number, position: number) => void): void {
+    let position = this.findBatch(offset);
+    if (position < 0) return;
+    const window = Buffer.allocUnsafe(HEADER_WALK_BYTES);
+    let start = 0;
+    let length = 0;
+    while (position < this.size) {
+      if (position < start || position + BATCH_HEADER_SIZE > start + length) {
+        start = position;
+        length = readFully(this.fd, window, 0, Math.min(HEADER_WALK_BYTES, this.size - position), position);
+        if (length < BATCH_HEADER_SIZE) throw new Error(`${this.logPath}: short read of batch header at ${position}`);
+      }
+      const at = position - start;
+      visit(window, at, position);
+      position += batchSizeAt(window, at);
+    }
+  }
+
+  /**
    * Whole batches from `position` (a batch start) up to `maxBytes`, and at least the first batch.
    * One standalone allocation (transferable); the result may be a subarray of it.
    */
@@ -285,6 +315,7 @@ export class Segment {
       this.timeIndex.persist();
     }
     this.flush();
+    this.txnIndex.sync();
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
   }
@@ -304,7 +335,7 @@ export class Segment {
     }
   }
 
-  /** Closes and removes the three files. */
+  /** Closes and removes the segment's files. */
   delete(): void {
     this.close();
     Segment.removeFiles(this.dir, this.baseOffset);
@@ -312,7 +343,7 @@ export class Segment {
 
   /** Removes a segment's files, the .log first (an orphaned index is cleared at the next open). */
   static removeFiles(dir: string, baseOffset: number): void {
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
       fs.rmSync(segmentPath(dir, baseOffset, suffix), { force: true });
     }
   }

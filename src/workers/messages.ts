@@ -16,14 +16,24 @@ export interface ProduceItem {
 }
 export interface ProduceResult { errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
 
-export interface FetchItem { key: PartitionKey; fetchOffset: number; maxBytes: number }
+export interface FetchItem {
+  key: PartitionKey; fetchOffset: number; maxBytes: number;
+  /** 0 read_uncommitted (the default): up to the high watermark; 1 read_committed: below the LSO. */
+  isolationLevel?: 0 | 1;
+}
 export interface FetchResult {
-  errorCode: number; highWatermark: number; logStartOffset: number;
+  errorCode: number; highWatermark: number; lastStableOffset: number; logStartOffset: number;
   /** The stored batches, untouched; a view into a buffer transferred from the worker. */
   records: Buffer | null;
+  /** read_committed: the aborted transactions overlapping the records; read_uncommitted: null. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
 }
 
-export interface ListOffsetsItem { key: PartitionKey; timestamp: number }
+export interface ListOffsetsItem {
+  key: PartitionKey; timestamp: number;
+  /** 1 read_committed: latest is the last stable offset, and no offset at or past it is answered. */
+  isolationLevel?: number;
+}
 export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number }
 
 export type ShardTask =
@@ -32,10 +42,25 @@ export type ShardTask =
   | { op: 'fetch'; items: FetchItem[] }
   | { op: 'listOffsets'; items: ListOffsetsItem[] }
   | { op: 'delete'; keys: PartitionKey[] }
-  | { op: 'retention'; nowMs: number }
+  /** Retention of old segments; with producerIdExpirationMs, expiry of idle producers too. */
+  | { op: 'retention'; nowMs: number; producerIdExpirationMs?: number }
+  /** Transaction markers (COMMIT/ABORT control batches), one per item; answers WriteTxnMarkersResult[]. */
+  | { op: 'writeTxnMarkers'; items: WriteTxnMarkersItem[] }
+  /** The producers of each partition; answers DescribeProducersResult[]. */
+  | { op: 'describeProducers'; keys: PartitionKey[] }
   /** One bounded step of log compaction over the shard's compacted partitions. */
   | { op: 'compact'; nowMs: number }
   | { op: 'close' };
+
+export interface WriteTxnMarkersItem { key: PartitionKey; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }
+/** offset: where the marker went (-1 when not written); bytes: its size, for the fetch purgatory. */
+export interface WriteTxnMarkersResult { errorCode: number; offset: number; bytes: number }
+
+export interface ActiveProducer {
+  producerId: number; producerEpoch: number; lastSequence: number; lastTimestamp: number;
+  coordinatorEpoch: number; currentTxnStartOffset: number;
+}
+export interface DescribeProducersResult { errorCode: number; activeProducers: ActiveProducer[] }
 
 export interface CompactResult {
   /** Some partition has a compaction pass under way (or was not reached): run again soon. */

@@ -1,6 +1,8 @@
 // A shard worker: the one thread that owns a set of partition logs. It validates and appends
-// produced batches, reads stored batches out untouched for Fetch, answers offset lookups, and runs
-// retention and compaction over its logs.
+// produced batches (checking idempotent and transactional producers against each log's producer
+// state), writes transaction markers, reads stored batches out untouched for Fetch (below the last
+// stable offset for read_committed), answers offset lookups and producer descriptions, and runs
+// retention, producer expiry and compaction over its logs.
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
@@ -8,8 +10,9 @@ import { PartitionLog } from '../storage/log.js';
 import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
-  type CompactResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult, type OpenPartition,
-  type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
+  type CompactResult, type DescribeProducersResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
+  type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
+  type WriteTxnMarkersItem, type WriteTxnMarkersResult,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -43,7 +46,10 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
     const appendTime = logAppendTime ? Date.now() : -1;
     if (logAppendTime) for (const batch of scan.batches) stampLogAppendTime(records, batch, appendTime);
     try {
-      const { baseOffset } = log.append(records, scan.batches);
+      const { code, baseOffset, duplicate } = log.appendFromProducer(records, scan.batches);
+      if (code !== ErrorCode.NONE) return produceError(code, log);
+      // a retried batch already appended: its original offset, nothing new to wake fetches for
+      if (duplicate) return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: 0, bytes: 0 };
       return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
     } catch (err) {
       console.error(`append to ${key} failed: ${String(err)}`);
@@ -58,16 +64,28 @@ function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
 
 function fetch(items: FetchItem[]): unknown {
   const transfer: ArrayBuffer[] = [];
-  const results = items.map(({ key, fetchOffset, maxBytes }): FetchResult => {
+  const results = items.map(({ key, fetchOffset, maxBytes, isolationLevel }): FetchResult => {
     const log = logs.get(key);
-    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, logStartOffset: -1, records: null };
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null };
+    const readCommitted = isolationLevel === 1;
+    const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
     try {
-      const { code, records } = log.read(fetchOffset, maxBytes);
+      let records: Buffer;
+      let code: number;
+      let abortedTransactions: FetchResult['abortedTransactions'] = null;
+      if (readCommitted) {
+        const read = log.readCommitted(fetchOffset, maxBytes);
+        ({ code, records } = read);
+        abortedTransactions = read.abortedTransactions.map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+      } else {
+        ({ code, records } = log.read(fetchOffset, maxBytes));
+      }
       if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
-      return { errorCode: code, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records: code === ErrorCode.NONE ? records : null };
+      const ok = code === ErrorCode.NONE;
+      return { errorCode: code, ...offsets, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null };
     } catch (err) {
       console.error(`read from ${key} failed: ${String(err)}`);
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records: null };
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...offsets, records: null, abortedTransactions: null };
     }
   });
   if (transfer.length === 0) return results;
@@ -75,23 +93,22 @@ function fetch(items: FetchItem[]): unknown {
 }
 
 function listOffsets(items: ListOffsetsItem[]): ListOffsetsResult[] {
-  return items.map(({ key, timestamp }) => {
+  return items.map(({ key, timestamp, isolationLevel }) => {
     const log = logs.get(key);
     if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, timestamp: -1, offset: -1 };
+    // Kafka's lastFetchableOffset: a read_committed client is told of no offset at or past the LSO
+    const fetchable = isolationLevel === 1 ? log.lastStableOffset : log.logEndOffset;
     const found = (offset: number, ts = -1): ListOffsetsResult => ({ errorCode: ErrorCode.NONE, timestamp: ts, offset });
+    const fetchableAt = (at: { offset: number; timestamp: number } | null): ListOffsetsResult => (at === null || at.offset >= fetchable ? found(-1) : found(at.offset, at.timestamp));
     switch (timestamp) {
-      case LATEST_TIMESTAMP: return found(log.logEndOffset);
+      case LATEST_TIMESTAMP: return found(fetchable);
       case EARLIEST_TIMESTAMP:
       case EARLIEST_LOCAL_TIMESTAMP: return found(log.logStartOffset);
       case LATEST_TIERED_TIMESTAMP: return found(-1);
-      case MAX_TIMESTAMP: {
-        const max = log.maxTimestamp();
-        return max === null ? found(-1) : found(max.offset, max.timestamp);
-      }
+      case MAX_TIMESTAMP: return fetchableAt(log.maxTimestamp());
       default: {
         if (timestamp < 0) return { errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1, offset: -1 };
-        const at = log.offsetForTimestamp(timestamp);
-        return at === null ? found(-1) : found(at.offset, at.timestamp);
+        return fetchableAt(log.offsetForTimestamp(timestamp));
       }
     }
   });
@@ -107,10 +124,43 @@ function remove(keys: PartitionKey[]): boolean[] {
   });
 }
 
-function retention(nowMs: number): number {
+function retention(nowMs: number, producerIdExpirationMs: number | undefined): number {
   let deleted = 0;
-  for (const log of logs.values()) deleted += log.enforceRetention(nowMs);
+  for (const log of logs.values()) {
+    deleted += log.enforceRetention(nowMs);
+    if (producerIdExpirationMs !== undefined) log.expireProducers(nowMs, producerIdExpirationMs);
+  }
   return deleted;
+}
+
+/** Transaction markers: each item's COMMIT or ABORT appended to its partition, in item order. */
+function writeTxnMarkers(items: WriteTxnMarkersItem[]): WriteTxnMarkersResult[] {
+  const now = Date.now();
+  return items.map(({ key, producerId, producerEpoch, commit, coordinatorEpoch }) => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, offset: -1, bytes: 0 };
+    try {
+      const { code, offset, bytes } = log.writeTxnMarker(producerId, producerEpoch, commit, coordinatorEpoch, now);
+      return { errorCode: code, offset, bytes };
+    } catch (err) {
+      console.error(`transaction marker to ${key} failed: ${String(err)}`);
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, bytes: 0 };
+    }
+  });
+}
+
+function describeProducers(keys: PartitionKey[]): DescribeProducersResult[] {
+  return keys.map((key) => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, activeProducers: [] };
+    return {
+      errorCode: ErrorCode.NONE,
+      activeProducers: [...log.producers.entries()].map((e) => ({
+        producerId: e.producerId, producerEpoch: e.producerEpoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1,
+        lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset,
+      })),
+    };
+  });
 }
 
 /** Compacts the shard's logs in turn within one budget of reads, so other tasks wait little. */
@@ -148,7 +198,9 @@ export default function run(task: ShardTask): unknown {
     case 'fetch': return fetch(task.items);
     case 'listOffsets': return listOffsets(task.items);
     case 'delete': return remove(task.keys);
-    case 'retention': return retention(task.nowMs);
+    case 'retention': return retention(task.nowMs, task.producerIdExpirationMs);
+    case 'writeTxnMarkers': return writeTxnMarkers(task.items);
+    case 'describeProducers': return describeProducers(task.keys);
     case 'compact': return compact(task.nowMs);
     case 'close': return close();
   }

@@ -111,3 +111,22 @@ function varBytes(r: Reader): Buffer | null {
   }
   return r.slice(n);
 }
+
+/**
+ * The transaction marker held by the control batch at buf[0, size): COMMIT or ABORT and the
+ * coordinator epoch (see buildControlBatch). Null for another control record type or a malformed one.
+ */
+export function readTxnMarker(batch: Buffer): { commit: boolean; coordinatorEpoch: number } | null {
+  try {
+    for (const r of readRecords(batch)) {
+      if (r.key === null || r.key.length < 4) return null;
+      const type = r.key.readInt16BE(2);
+      if (type !== 0 && type !== 1) return null;
+      const coordinatorEpoch = r.value !== null && r.value.length >= 6 ? r.value.readInt32BE(2) : -1;
+      return { commit: type === 1, coordinatorEpoch };
+    }
+  } catch {
+    // malformed records: no marker
+  }
+  return null;
+}
