@@ -12,6 +12,7 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
+import { ProducerIdManager } from './transactions/producer-ids.js';
 import type { CompactResult } from './workers/messages.js';
 import { ShardPool } from './workers/pool.js';
 
@@ -20,6 +21,8 @@ export class Broker {
   readonly fetchSessions = new FetchSessionCache();
   readonly dispatcher: Dispatcher;
   readonly groups: GroupCoordinator;
+  /** Producer ids for InitProducerId, in blocks persisted in the first log dir. */
+  readonly producerIds: ProducerIdManager;
   private listeners: Listeners | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
@@ -35,6 +38,7 @@ export class Broker {
   ) {
     this.dispatcher = new Dispatcher(HANDLERS, this);
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
+    this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
   }
 
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
@@ -76,7 +80,7 @@ export class Broker {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const deleted = (await this.shards.broadcast<number>({ op: 'retention', nowMs: Date.now() })).reduce((a, b) => a + b, 0);
+      const deleted = (await this.shards.broadcast<number>({ op: 'retention', nowMs: Date.now(), producerIdExpirationMs: this.config.producerIdExpirationMs })).reduce((a, b) => a + b, 0);
       if (deleted > 0) this.log.info({ segments: deleted }, 'retention deleted old segments');
     } catch (err) {
       this.log.error({ err }, 'retention check failed');

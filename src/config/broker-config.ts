@@ -50,4 +50,5 @@ export interface BrokerConfig {
   transactionMaxTimeoutMs: number; // transaction.max.timeout.ms
   transactionAbortTimedOutTransactionCleanupIntervalMs: number; // transaction.abort.timed.out.transaction.cleanup.interval.ms
   transactionalIdExpirationMs: number; // transactional.id.expiration.ms
+  producerIdExpirationMs: number; // producer.id.expiration.ms: idle producers' state goes (checked with retention)
 }

@@ -108,6 +108,7 @@ export const KEY_TABLE: readonly KeyDef[] = [
   int('transaction.max.timeout.ms', 900000, atLeast(1), 'transactionMaxTimeoutMs'),
   int('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10000, atLeast(1), 'transactionAbortTimedOutTransactionCleanupIntervalMs'),
   int('transactional.id.expiration.ms', 604800000, atLeast(1), 'transactionalIdExpirationMs'),
+  int('producer.id.expiration.ms', 86400000, atLeast(1), 'producerIdExpirationMs'),
 ];
 
 export const KEYS: ReadonlyMap<string, KeyDef> = new Map(KEY_TABLE.map((d) => [d.key, d]));

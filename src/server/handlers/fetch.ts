@@ -1,5 +1,6 @@
-// Fetch (1), versions 4-17: topic names until v12, topic ids from v13; isolation level accepted
-// (no transactions yet, so the last stable offset is the high watermark). Incremental fetch
+// Fetch (1), versions 4-17: topic names until v12, topic ids from v13. read_committed (isolation
+// level 1) reads stop at the last stable offset and carry the aborted transactions overlapping
+// them; every answer carries the partition's last stable offset. Incremental fetch
 // sessions (KIP-227) through the session cache. The stored batches come back from the owning
 // shard untouched and go to the socket as they are. A fetch that finds fewer than min_bytes
 // waits in the purgatory until appends bring enough, or max_wait_ms passes.
@@ -38,7 +39,8 @@ export const fetch: ApiHandler = {
     const session = ctx.broker.fetchSessions.open(req.sessionId, req.sessionEpoch, requested, forgotten, byId);
     if (!('targets' in session)) return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
 
-    const slots = session.targets.map((target) => plan(ctx, target, byId));
+    const isolationLevel: 0 | 1 = req.isolationLevel === 1 ? 1 : 0;
+    const slots = session.targets.map((target) => plan(ctx, target, byId, isolationLevel));
     const maxBytes = req.maxBytes as number;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
     let bytes = await read(ctx, slots, maxBytes);
@@ -57,11 +59,11 @@ export const fetch: ApiHandler = {
     for (const s of shown) {
       if (s.result !== undefined) s.target.sent = { highWatermark: s.result.highWatermark, logStartOffset: s.result.logStartOffset };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId, req.isolationLevel === 1) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId) };
   },
 };
 
-function plan(ctx: RequestContext, target: Slot['target'], byId: boolean): Slot {
+function plan(ctx: RequestContext, target: Slot['target'], byId: boolean, isolationLevel: 0 | 1): Slot {
   const topic = byId ? ctx.broker.topics.getById(target.topicId) : ctx.broker.topics.get(target.topic);
   const slot: Slot = { target, errorCode: ErrorCode.NONE, shard: -1 };
   if (topic === undefined) slot.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -70,7 +72,7 @@ function plan(ctx: RequestContext, target: Slot['target'], byId: boolean): Slot 
     target.topic = topic.name;
     target.topicId = topic.topicId;
     slot.shard = ctx.broker.cluster.shardFor(topic.name, target.partition);
-    slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes };
+    slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes, isolationLevel };
   }
   return slot;
 }
@@ -98,18 +100,21 @@ async function read(ctx: RequestContext, slots: Slot[], budget: number): Promise
     const r = results[i]!;
     // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
     let records = r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+    let abortedTransactions = r.abortedTransactions;
     if (records !== null && records.length > 0) {
-      if (haveAny && added + records.length > budget) records = EMPTY;
-      else { added += records.length; haveAny = true; }
+      if (haveAny && added + records.length > budget) {
+        records = EMPTY;
+        if (abortedTransactions !== null) abortedTransactions = [];
+      } else { added += records.length; haveAny = true; }
     }
-    s.result = { ...r, records };
+    s.result = { ...r, records, abortedTransactions };
     s.errorCode = r.errorCode;
   });
   return added;
 }
 
 /** The response's topics, each partition under its topic, in the order they were read. */
-function group(slots: Slot[], byId: boolean, readCommitted: boolean) {
+function group(slots: Slot[], byId: boolean) {
   const topics = new Map<string, { topic: string; topicId: string; partitions: unknown[] }>();
   for (const s of slots) {
     const key = byId ? s.target.topicId : s.target.topic;
@@ -120,9 +125,9 @@ function group(slots: Slot[], byId: boolean, readCommitted: boolean) {
       partitionIndex: s.target.partition,
       errorCode: s.errorCode,
       highWatermark: r?.highWatermark ?? -1,
-      lastStableOffset: r?.highWatermark ?? -1,
+      lastStableOffset: r?.lastStableOffset ?? -1,
       logStartOffset: r?.logStartOffset ?? -1,
-      abortedTransactions: readCommitted ? [] : null,
+      abortedTransactions: r?.abortedTransactions ?? null,
       preferredReadReplica: -1,
       records: r?.records ?? EMPTY,
     });

@@ -8,10 +8,12 @@ import { deleteGroups } from './delete-groups.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeGroups } from './describe-groups.js';
+import { describeProducers } from './describe-producers.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
+import { initProducerId } from './init-producer-id.js';
 import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
 import { listGroups } from './list-groups.js';
@@ -27,4 +29,5 @@ export const HANDLERS: ApiHandler[] = [
   produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup,
   syncGroup, describeGroups, listGroups, apiVersions, createTopics, deleteTopics, deleteGroups, offsetDelete,
   describeCluster, consumerGroupHeartbeat, consumerGroupDescribe, describeTopicPartitions,
+  initProducerId, describeProducers,
 ];

@@ -1,6 +1,7 @@
 // ListOffsets (2), versions 1-10: earliest (-2), latest (-1), max timestamp (-3, v7+),
 // earliest local (-4) and latest tiered (-5, no tiered storage: -1), or the first offset at or
-// after a timestamp, found through the time index by the owning shard.
+// after a timestamp, found through the time index by the owning shard. With isolation level
+// read_committed (v2+), latest is the last stable offset and no lookup answers an offset at or past it.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
@@ -18,6 +19,7 @@ export const listOffsets: ApiHandler = {
   async handle(ctx, req) {
     const { broker } = ctx;
     const topics = req.topics as ListTopic[];
+    const isolationLevel = ctx.header.apiVersion >= 2 ? (req.isolationLevel as number) : 0;
     const items: ListOffsetsItem[] = [];
     const shards: number[] = [];
     const answers: number[] = []; // index into items, or -1 for an unknown partition
@@ -29,7 +31,7 @@ export const listOffsets: ApiHandler = {
           continue;
         }
         answers.push(items.length);
-        items.push({ key: partitionKey(t.name, p.partitionIndex), timestamp: p.timestamp });
+        items.push({ key: partitionKey(t.name, p.partitionIndex), timestamp: p.timestamp, isolationLevel });
         shards.push(broker.cluster.shardFor(t.name, p.partitionIndex));
       }
     }

@@ -3,7 +3,9 @@
 // length, CRC-32C, max.message.bytes) and appends them where they lie, in the shared frame.
 // acks 0 answers nothing, 1 and -1 answer once the append returns (a single broker is the whole
 // ISR). Topics with message.timestamp.type=LogAppendTime get their batches stamped with the append
-// time. Transactions and idempotent producer state are not handled here yet.
+// time. Batches with a producer id are checked by the shard against the partition's producer state
+// (src/storage/producer-state.ts): a retried batch already appended answers its original offset,
+// stale epochs and sequence gaps answer INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';

@@ -1,0 +1,41 @@
+// Transaction markers from the broker side, for the transaction coordinator: writes a COMMIT or
+// ABORT marker for one producer to each of a transaction's partitions through the shards that own
+// them (shard op 'writeTxnMarkers', PartitionLog.writeTxnMarker), and wakes the fetches waiting on
+// those partitions, since a marker moves the last stable offset. Answers an error code per
+// "topic-partition": NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH (an epoch older than
+// the partition knows for the producer), TRANSACTION_COORDINATOR_FENCED, KAFKA_STORAGE_ERROR.
+import type { Broker } from '../broker.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { WriteTxnMarkersItem, WriteTxnMarkersResult } from '../workers/messages.js';
+import { partitionKey } from '../workers/pool.js';
+
+export async function writeTxnMarkers(
+  broker: Pick<Broker, 'topics' | 'cluster' | 'shards' | 'purgatory'>,
+  producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number,
+  partitions: { topic: string; partition: number }[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const items: WriteTxnMarkersItem[] = [];
+  const shards: number[] = [];
+  for (const { topic, partition } of partitions) {
+    const key = partitionKey(topic, partition);
+    const info = broker.topics.get(topic);
+    if (info === undefined || partition < 0 || partition >= info.partitions) {
+      out.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      continue;
+    }
+    if (out.has(key)) continue;
+    out.set(key, ErrorCode.NONE);
+    items.push({ key, producerId, producerEpoch, commit, coordinatorEpoch });
+    shards.push(broker.cluster.shardFor(topic, partition));
+  }
+  const results = await broker.shards.scatter<WriteTxnMarkersItem, WriteTxnMarkersResult>(
+    items, (_, i) => shards[i]!, (list) => ({ op: 'writeTxnMarkers', items: list }),
+  );
+  results.forEach((r, i) => {
+    const { key } = items[i]!;
+    out.set(key, r.errorCode);
+    if (r.errorCode === ErrorCode.NONE) broker.purgatory.appended(key, r.bytes);
+  });
+  return out;
+}
