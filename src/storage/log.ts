@@ -95,6 +95,8 @@ export class PartitionLog {
   private cleanerFailed = false;
   /** Idempotent and transactional producers of this partition. */
   readonly producers = new ProducerStateManager();
+  /** The offset of the latest producer state snapshot; -1 when there is none. */
+  private snapshotOffset = -1;
 
   private constructor(dir: string, config: LogConfig, now: () => number) {
     this.dir = dir;
@@ -187,6 +189,7 @@ export class PartitionLog {
   private loadProducerState(): void {
     const snapshot = loadLatestSnapshot(this.dir, this.logEndOffset);
     if (snapshot !== null) this.producers.load(snapshot.producers);
+    this.snapshotOffset = snapshot?.offset ?? -1;
     const from = Math.max(snapshot?.offset ?? 0, this.logStartOffset);
     for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
@@ -219,6 +222,7 @@ export class PartitionLog {
   private takeSnapshot(offset: number): void {
     try {
       writeSnapshot(this.dir, offset, this.producers.entries());
+      this.snapshotOffset = offset;
       deleteOldSnapshots(this.dir);
     } catch (err) {
       // a missing snapshot only makes the next open replay more of the log
@@ -465,7 +469,10 @@ export class PartitionLog {
     try {
       if (this.failure === null) {
         this.active.flush();
-        if (snapshot) this.takeSnapshot(this.logEndOffset);
+        // none when the latest one is at the log end already, or there is nothing to replay
+        const end = this.logEndOffset;
+        const needed = this.snapshotOffset !== end && !(end === this.logStartOffset && this.producers.size === 0);
+        if (snapshot && needed) this.takeSnapshot(end);
       }
     } finally {
       for (const segment of this.segments) segment.close();

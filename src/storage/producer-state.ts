@@ -62,6 +62,8 @@ export function lastSequenceOf(baseSequence: number, lastOffsetDelta: number): n
 const nextSequence = (seq: number): number => (seq === INT32_MAX ? 0 : seq + 1);
 const isTransactional = (b: ProducerBatch): boolean => (b.attributes & TRANSACTIONAL_FLAG_MASK) !== 0;
 
+const NOTHING_TO_CHECK: Readonly<ProducerCheck> = { code: ErrorCode.NONE, duplicate: null };
+
 /** What check() tracks per producer while it walks a request's batches. */
 interface Pending { epoch: number; lastSeq: number; inTxn: boolean }
 
@@ -106,7 +108,7 @@ export class ProducerStateManager {
   /** Checks a produce request's batches for one partition, all of them before any is appended. */
   check(batches: readonly ProducerBatch[]): ProducerCheck {
     const first = batches[0];
-    if (first === undefined) return { code: ErrorCode.NONE, duplicate: null };
+    if (first === undefined || batches.every((b) => b.producerId < 0)) return NOTHING_TO_CHECK;
     const duplicate = this.findDuplicate(first);
     if (duplicate !== null) {
       const allDuplicates = batches.every((b) => this.findDuplicate(b) !== null);
