@@ -268,3 +268,20 @@ test('a snapshot round-trips and a damaged one is refused', () => {
   assert.equal(decodeSnapshot(bad), null);
   assert.equal(decodeSnapshot(buf.subarray(0, buf.length - 1)), null);
 });
+
+test('a damaged snapshot is passed over for an older one; a leftover .snapshot.tmp goes', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, config());
+  fill(log);
+  log.close(); // snapshot at 12
+  // a later producer batch, then a snapshot at 14 that is torn (as if its write were cut short)
+  const again = PartitionLog.open(dir, config());
+  assert.deepEqual(send(again, batch(12)), ok(12));
+  again.close(false);
+  fs.writeFileSync(path.join(dir, '00000000000000000014.snapshot'), Buffer.from([0, 1, 2, 3]));
+  fs.writeFileSync(path.join(dir, '00000000000000000014.snapshot.tmp'), 'x');
+  const reopened = PartitionLog.open(dir, config());
+  assert.deepEqual(snapshots(dir), ['00000000000000000012.snapshot']);
+  assert.ok(!listDir(dir).some((n) => n.endsWith('.tmp')));
+  assert.deepEqual(send(reopened, batch(12)), ok(12, true), 'the batch after the good snapshot was replayed');
+  reopened.close();
+}));
