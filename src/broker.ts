@@ -13,6 +13,9 @@ import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
 import { ProducerIdManager } from './transactions/producer-ids.js';
+import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/coordinator.js';
+import { writeTxnMarkers } from './transactions/markers.js';
+import { CoordinatorLog, GROUP_METADATA_TOPIC } from './groups/group-log.js';
 import type { CompactResult } from './workers/messages.js';
 import { ShardPool } from './workers/pool.js';
 
@@ -23,6 +26,7 @@ export class Broker {
   readonly groups: GroupCoordinator;
   /** Producer ids for InitProducerId, in blocks persisted in the first log dir. */
   readonly producerIds: ProducerIdManager;
+  readonly transactions: TransactionCoordinator;
   private listeners: Listeners | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
@@ -39,6 +43,15 @@ export class Broker {
     this.dispatcher = new Dispatcher(HANDLERS, this);
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
+    this.transactions = new TransactionCoordinator({
+      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config),
+      logger: log,
+      maxTimeoutMs: config.transactionMaxTimeoutMs,
+      nextProducerId: () => Promise.resolve(this.producerIds.generateProducerId()),
+      writeMarkers: (producerId, producerEpoch, commit, partitions) => writeTxnMarkers(this, producerId, producerEpoch, commit, 0, partitions),
+      markersWritten: (producerId, commit, partitions) => this.groups.completeTransaction(
+        producerId, commit, partitions.filter((tp) => tp.topic === GROUP_METADATA_TOPIC).map((tp) => tp.partition)),
+    }, config.transactionalIdExpirationMs);
   }
 
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
@@ -68,7 +81,10 @@ export class Broker {
     });
     const bound = await broker.listeners.open(config.listeners);
     // Groups load in the background; meanwhile group requests answer COORDINATOR_LOAD_IN_PROGRESS.
-    broker.groups.load().catch((err: unknown) => log.error({ err }, 'could not load the group coordinator\'s state'));
+    // Transactions load after groups: ending a transaction left half-done settles its offsets.
+    broker.groups.load()
+      .then(() => broker.transactions.load(config.transactionAbortTimedOutTransactionCleanupIntervalMs))
+      .catch((err: unknown) => log.error({ err }, 'could not load the coordinators\' state'));
     broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
     if (config.logCleanerEnable) broker.scheduleCleaner(config.logCleanerBackoffMs);
     log.info({
@@ -115,6 +131,7 @@ export class Broker {
     if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
     this.purgatory.releaseAll();
     this.groups.close();
+    this.transactions.close();
     await this.listeners?.close();
     await this.shards.close();
     this.log.info('samsa stopped');

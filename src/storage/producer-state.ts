@@ -17,7 +17,10 @@
 //     OUT_OF_ORDER_SEQUENCE_NUMBER. Kafka 3.x accepts an unknown producer at any sequence (its state
 //     may have gone with retention); samsa keeps the stricter rule, so a producer whose state expired
 //     (producer.id.expiration.ms) must get a new producer id or epoch;
-//   - a non-transactional batch from a producer with an ongoing transaction: INVALID_TXN_STATE.
+//   - a non-transactional batch from a producer with an ongoing transaction: INVALID_TXN_STATE;
+//   - a batch with no sequence (-1, NO_SEQUENCE), as the group coordinator writes offsets committed in
+//     a transaction, is checked for its epoch only and kept out of the duplicate history, as Kafka
+//     does for the coordinator's own appends.
 // A transaction marker with an epoch lower than the producer's is INVALID_PRODUCER_EPOCH, one from an
 // older coordinator epoch TRANSACTION_COORDINATOR_FENCED; a marker for a producer with no ongoing
 // transaction is written anyway (as Kafka does) and completes nothing.
@@ -25,6 +28,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { TRANSACTIONAL_FLAG_MASK, type BatchInfo } from '../protocol/records/batch.js';
 
 export const MAX_BATCHES_PER_PRODUCER = 5;
+/** RecordBatch.NO_SEQUENCE: a batch the broker's own coordinator wrote for a producer. */
+export const NO_SEQUENCE = -1;
 const INT32_MAX = 0x7fffffff;
 
 export interface BatchMetadata { firstSeq: number; lastSeq: number; firstOffset: number; lastOffset: number; timestamp: number }
@@ -120,7 +125,8 @@ export class ProducerStateManager {
       const s = pending.get(b.producerId) ?? this.pendingOf(b.producerId);
       const code = checkBatch(s, b);
       if (code !== ErrorCode.NONE) return { code, duplicate: null };
-      pending.set(b.producerId, { epoch: b.producerEpoch, lastSeq: lastSequenceOf(b.baseSequence, b.lastOffsetDelta), inTxn: (s?.inTxn ?? false) || isTransactional(b) });
+      const lastSeq = b.baseSequence === NO_SEQUENCE ? (s?.lastSeq ?? -1) : lastSequenceOf(b.baseSequence, b.lastOffsetDelta);
+      pending.set(b.producerId, { epoch: b.producerEpoch, lastSeq, inTxn: (s?.inTxn ?? false) || isTransactional(b) });
     }
     return { code: ErrorCode.NONE, duplicate: null };
   }
@@ -132,7 +138,7 @@ export class ProducerStateManager {
   }
 
   private findDuplicate(b: ProducerBatch): BatchMetadata | null {
-    if (b.producerId < 0) return null;
+    if (b.producerId < 0 || b.baseSequence === NO_SEQUENCE) return null;
     const e = this.producers.get(b.producerId);
     if (e === undefined || e.producerEpoch !== b.producerEpoch) return null;
     const lastSeq = lastSequenceOf(b.baseSequence, b.lastOffsetDelta);
@@ -164,8 +170,10 @@ export class ProducerStateManager {
       e.producerEpoch = b.producerEpoch;
       e.batches = [];
     }
-    e.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequenceOf(b.baseSequence, b.lastOffsetDelta), firstOffset, lastOffset, timestamp: b.maxTimestamp });
-    if (e.batches.length > MAX_BATCHES_PER_PRODUCER) e.batches.shift();
+    if (b.baseSequence !== NO_SEQUENCE) {
+      e.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequenceOf(b.baseSequence, b.lastOffsetDelta), firstOffset, lastOffset, timestamp: b.maxTimestamp });
+      if (e.batches.length > MAX_BATCHES_PER_PRODUCER) e.batches.shift();
+    }
     e.lastTimestamp = b.maxTimestamp;
     if (isTransactional(b) && e.currentTxnFirstOffset < 0) {
       e.currentTxnFirstOffset = firstOffset;
@@ -210,6 +218,7 @@ export class ProducerStateManager {
 
 function checkBatch(s: Pending | undefined, b: ProducerBatch): number {
   if (s !== undefined && b.producerEpoch < s.epoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (b.baseSequence === NO_SEQUENCE) return s?.inTxn === true && !isTransactional(b) ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
   const startsOver = s === undefined || b.producerEpoch > s.epoch || s.lastSeq < 0;
   const expected = startsOver ? 0 : nextSequence(s.lastSeq);
   if (b.baseSequence !== expected) return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;

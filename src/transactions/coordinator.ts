@@ -58,6 +58,9 @@ export class TransactionCoordinator {
 
   get status(): number { return this.loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE; }
 
+  /** __transaction_state. */
+  get log(): CoordinatorLog { return this.host.log; }
+
   /** Replays __transaction_state; transactions caught between prepare and complete are completed. */
   async load(cleanupIntervalMs: number): Promise<void> {
     const started = Date.now();

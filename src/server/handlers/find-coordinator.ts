@@ -1,6 +1,7 @@
 // FindCoordinator (10), versions 0-5: key type 0 (group) and 1 (transaction), batched keys from
 // v4. A single broker coordinates everything, so the answer is always this broker's endpoint on
-// the listener the client came in on; the first group lookup creates __consumer_offsets.
+// the listener the client came in on; the first lookup creates __consumer_offsets or
+// __transaction_state.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler, RequestContext } from '../dispatcher.js';
@@ -14,10 +15,9 @@ async function lookup(ctx: RequestContext, key: string, keyType: number) {
   const answer = (errorCode: number, errorMessage: string | null) => ({ key, nodeId, host, port, errorCode, errorMessage });
   const none = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType !== GROUP && keyType !== TRANSACTION) return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
-  if (keyType === GROUP) {
-    const errorCode = await ctx.broker.groups.log.ensure();
-    if (errorCode !== ErrorCode.NONE) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is not available.');
-  }
+  // The first lookup creates the coordinator's internal topic, as Kafka does.
+  const errorCode = await (keyType === GROUP ? ctx.broker.groups.log : ctx.broker.transactions.log).ensure();
+  if (errorCode !== ErrorCode.NONE) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   return answer(ErrorCode.NONE, null);
 }
 

@@ -1,5 +1,7 @@
 // Every served API, one line each; the dispatcher and ApiVersions read this list.
 import type { ApiHandler } from '../dispatcher.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
 import { apiVersions } from './api-versions.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
@@ -10,6 +12,8 @@ import { describeCluster } from './describe-cluster.js';
 import { describeGroups } from './describe-groups.js';
 import { describeProducers } from './describe-producers.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { describeTransactions } from './describe-transactions.js';
+import { endTxn } from './end-txn.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
@@ -18,16 +22,19 @@ import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
 import { listGroups } from './list-groups.js';
 import { listOffsets } from './list-offsets.js';
+import { listTransactions } from './list-transactions.js';
 import { metadata } from './metadata.js';
 import { offsetCommit } from './offset-commit.js';
 import { offsetDelete } from './offset-delete.js';
 import { offsetFetch } from './offset-fetch.js';
 import { produce } from './produce.js';
 import { syncGroup } from './sync-group.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
 
 export const HANDLERS: ApiHandler[] = [
   produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup,
   syncGroup, describeGroups, listGroups, apiVersions, createTopics, deleteTopics, deleteGroups, offsetDelete,
   describeCluster, consumerGroupHeartbeat, consumerGroupDescribe, describeTopicPartitions,
-  initProducerId, describeProducers,
+  initProducerId, describeProducers, addPartitionsToTxn, addOffsetsToTxn, endTxn, txnOffsetCommit,
+  describeTransactions, listTransactions,
 ];

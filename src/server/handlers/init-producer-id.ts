@@ -1,15 +1,13 @@
 // InitProducerId (22), versions 0-5. An idempotent producer (transactional id null) gets a new
 // producer id from the broker's ProducerIdManager and epoch 0, whatever id and epoch it sends (as
 // Kafka: it starts its sequences over under the new id). A transactional producer is answered by the
-// transaction coordinator (ctx.broker.transactions); COORDINATOR_NOT_AVAILABLE while there is none.
+// transaction coordinator, which fences the id's previous producer by its epoch.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../dispatcher.js';
 
-interface InitResult { errorCode: number; producerId: number; producerEpoch: number }
-interface TransactionsLike {
-  initProducerId(transactionalId: string, transactionTimeoutMs: number, producerId: number, producerEpoch: number): Promise<InitResult>;
-}
+import type { InitResult } from '../../transactions/coordinator.js';
+import { fencedAs } from './txn-common.js';
 
 export const initProducerId: ApiHandler = {
   apiKey: ApiKey.InitProducerId,
@@ -27,10 +25,10 @@ export const initProducerId: ApiHandler = {
         return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
       }
     }
-    const transactions = (ctx.broker as unknown as { transactions?: TransactionsLike }).transactions;
-    if (transactions === undefined) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
     const producerId = ctx.header.apiVersion >= 3 ? (req.producerId as number) : -1;
     const producerEpoch = ctx.header.apiVersion >= 3 ? (req.producerEpoch as number) : -1;
-    return answer(await transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, producerId, producerEpoch));
+    const r = await ctx.broker.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, producerId, producerEpoch);
+    return answer({ ...r, errorCode: fencedAs(r.errorCode, ctx.header.apiVersion, 4) });
   },
 };
