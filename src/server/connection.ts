@@ -1,11 +1,15 @@
 // One client connection: reads size-prefixed frames straight into SharedArrayBuffers, hands
-// each complete frame to the dispatcher, and writes the responses back in request order.
+// each complete frame to the dispatcher, and writes the responses back in request order. Between
+// frames the socket is read into a staging buffer shared by all connections (sizes and small
+// requests are copied out of it); once a frame's size is known, the rest of it is read by the
+// kernel directly into the frame's shared memory (direct-read.ts).
 // Limits: a frame above socket.request.max.bytes, a negative size or a frame too short for a
 // request header closes the connection; reading pauses while too many requests are in flight on
 // this connection or in the whole broker (queued.max.requests), or while the socket's write side
 // is backed up, so nothing is buffered without bound.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import { readDirect } from './direct-read.js';
 import type { FramePool } from './frame-pool.js';
 
 export interface Frame {
@@ -67,6 +71,12 @@ export interface ConnectionOptions {
 /** The smallest frame that can hold apiKey, apiVersion and correlationId. */
 const MIN_FRAME = 8;
 
+/**
+ * Where every connection's reads land between frames (one at a time, on this thread): each read
+ * is framed at once, and what must wait is copied out of it.
+ */
+const STAGING = Buffer.allocUnsafe(64 * 1024);
+
 export class Connection {
   readonly id: number;
   readonly remote: string;
@@ -91,12 +101,10 @@ export class Connection {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = opts.log.child({ conn: opts.id, remote: this.remote, listener: opts.listenerName });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.closing) return;
-      // Bytes arriving behind a held backlog wait behind it, in order.
-      if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
-      else this.onData(chunk);
-    });
+    const direct = readDirect(socket, { next: () => this.nextReadBuffer(), read: (n, into) => this.onRead(n, into) });
+    if (!direct) socket.on('data', (chunk: Buffer) => this.onChunk(chunk, false));
+    // The listener pauses sockets on connect, so that the reads above are in place before the first.
+    socket.resume();
     socket.on('drain', () => this.maybeResume());
     socket.on('end', () => {
       this.peerEnded = true;
@@ -147,12 +155,40 @@ export class Connection {
     return !this.opts.budget.exhausted && this.pending.length < this.opts.maxInFlight && !this.socket.writableNeedDrain;
   }
 
-  private onData(chunk: Buffer): void {
+  /** The next read's buffer: the rest of the frame being read, else the staging buffer. */
+  private nextReadBuffer(): Uint8Array {
+    const frame = this.frame;
+    return frame === null ? STAGING : frame.buf.subarray(this.frameHave);
+  }
+
+  private onRead(n: number, into: Uint8Array): void {
+    if (into === STAGING) {
+      this.onChunk(STAGING.subarray(0, n), true);
+      return;
+    }
+    const frame = this.frame;
+    if (frame === null || this.closing) return;
+    this.frameHave += n;
+    if (this.frameHave === frame.buf.length) {
+      this.frame = null;
+      this.enqueue(frame);
+    }
+  }
+
+  /** Bytes from the socket; `transient` ones (the staging buffer) must be copied to be kept. */
+  private onChunk(chunk: Buffer, transient: boolean): void {
+    if (this.closing) return;
+    // Bytes arriving behind a held backlog wait behind it, in order.
+    if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
+    else this.onData(chunk, transient);
+  }
+
+  private onData(chunk: Buffer, transient = false): void {
     let pos = 0;
     while (pos < chunk.length && !this.closed && !this.closing) {
       if (this.frame === null && this.sizeHave === 0 && !this.hasRoom) {
         // Full: keep the rest for later and stop reading until requests complete.
-        this.backlog = chunk.subarray(pos);
+        this.backlog = transient ? Buffer.from(chunk.subarray(pos)) : chunk.subarray(pos);
         this.maybeResume();
         return;
       }

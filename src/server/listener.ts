@@ -39,7 +39,8 @@ export class Listeners {
     for (const l of listeners) {
       for (const address of bindAddresses(l.host)) {
         // Half-open: a client that sends and closes at once (acks=0) still has every request served.
-        const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, l.name));
+        // Paused: the connection chooses where its reads land before the first one (direct-read.ts).
+        const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket, l.name));
         try {
           await new Promise<void>((resolve, reject) => {
             server.once('error', reject);
