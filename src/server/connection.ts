@@ -17,6 +17,8 @@ export interface Frame {
   buf: Buffer;
   /** Whether this request still holds a slot of the broker-wide request budget. */
   holdsBudget: boolean;
+  /** Run once the reply is written or dropped (memory the reply's chunks point into). */
+  afterReply: (() => void)[] | null;
 }
 
 /** Answered for a request that ends the connection: the replies before it are written first. */
@@ -126,6 +128,7 @@ export class Connection {
     this.closed = true;
     this.opts.budget.forget(this);
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
+    if (!this.writing) this.dropPending();
     for (const h of this.closeHooks.splice(0)) h();
   }
 
@@ -141,6 +144,28 @@ export class Connection {
     this.backlog = null;
     this.socket.pause();
     return CLOSE;
+  }
+
+  /** `hook` runs once the frame's reply has been written, or dropped with its connection. */
+  afterReply(frame: Frame, hook: () => void): void {
+    (frame.afterReply ??= []).push(hook);
+  }
+
+  /** Nothing reads the frame or its reply's chunks any more: its memory goes back. */
+  private finished(frame: Frame | null): void {
+    if (frame === null) return;
+    this.opts.framePool.release(frame.sab);
+    const hooks = frame.afterReply;
+    frame.afterReply = null;
+    if (hooks !== null) for (const h of hooks) h();
+  }
+
+  /** Requests that will not be answered: finished once their handlers are done with them. */
+  private dropPending(): void {
+    for (const { frame, reply } of this.pending.splice(0)) {
+      const done = (): void => this.finished(frame);
+      reply.then(done, done);
+    }
   }
 
   /** Gives a request's budget slot back early: a fetch parked in the purgatory is not queued work. */
@@ -206,7 +231,7 @@ export class Connection {
           return;
         }
         const sab = this.opts.framePool.acquire(size);
-        this.frame = { sab, buf: Buffer.from(sab, 0, size), holdsBudget: false };
+        this.frame = { sab, buf: Buffer.from(sab, 0, size), holdsBudget: false, afterReply: null };
         this.frameHave = 0;
       }
       const frame = this.frame;
@@ -240,16 +265,15 @@ export class Connection {
         const reply = await replied;
         this.pending.shift();
         if (reply === CLOSE) {
-          this.pending.length = 0;
+          this.finished(frame);
           // Close once the replies already written have gone out.
           this.socket.end(() => this.socket.destroy());
           this.onClose();
           return;
         }
-        // The frame's memory goes back to the pool once nothing can read it: after the reply is out.
-        const done = frame === null ? null : (): void => this.opts.framePool.release(frame.sab);
-        if (reply !== null && !this.closed) this.write(reply, done);
-        else done?.();
+        // The frame's memory (and what its reply points into) goes back once the reply is out.
+        if (reply !== null && !this.closed) this.write(reply, frame === null ? null : () => this.finished(frame));
+        else this.finished(frame);
         this.maybeResume();
       }
       this.maybeFinish();
@@ -259,6 +283,8 @@ export class Connection {
       this.onClose();
     } finally {
       this.writing = false;
+      // Closed or closing: what is still pending will not be answered.
+      if (this.pending.length > 0 && (this.closed || this.closing)) this.dropPending();
     }
   }
 

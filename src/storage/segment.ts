@@ -249,13 +249,14 @@ export class Segment {
   }
 
   /**
-   * Whole batches from `position` (a batch start) up to `maxBytes`, and at least the first batch.
-   * One standalone allocation (transferable); the result may be a subarray of it.
+   * Whole batches from `position` (a batch start) up to `maxBytes`, and at least the first batch,
+   * read into `alloc(size)` (by default one standalone allocation, transferable); the result may be
+   * a subarray of it.
    */
-  read(position: number, maxBytes: number): Buffer {
+  read(position: number, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow): Buffer {
     const firstSize = batchSizeAt(this.readHeader(position), 0);
     const want = Math.max(firstSize, Math.min(maxBytes, this.size - position));
-    const out = Buffer.allocUnsafeSlow(want);
+    const out = alloc(want);
     const got = readFully(this.fd, out, 0, want, position);
     let end = firstSize;
     while (end + LOG_OVERHEAD <= got) {

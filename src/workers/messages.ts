@@ -1,6 +1,7 @@
 // The messages that cross between the main thread and a shard worker: one task type per
 // operation, and what each answers. Record bytes travel by reference: produce data sits in the
-// SharedArrayBuffer the frame was read into; fetched data comes back in transferred buffers.
+// SharedArrayBuffer the frame was read into; fetched data comes back in the shard's read arena
+// (read-arena.ts) or in transferred buffers.
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig } from '../storage/log.js';
 
@@ -20,11 +21,15 @@ export interface FetchItem {
   key: PartitionKey; fetchOffset: number; maxBytes: number;
   /** 0 read_uncommitted (the default): up to the high watermark; 1 read_committed: below the LSO. */
   isolationLevel?: 0 | 1;
+  /** Read into the shard's read arena where it fits; the reader releases the region (ShardPool.arena). */
+  arena?: boolean;
 }
 export interface FetchResult {
   errorCode: number; highWatermark: number; lastStableOffset: number; logStartOffset: number;
-  /** The stored batches, untouched; a view into a buffer transferred from the worker. */
+  /** The stored batches, untouched; a view into a buffer transferred from the worker (null when in the arena). */
   records: Buffer | null;
+  /** Where the stored batches are in the read arena instead, and the region's slot to release. */
+  inArena?: { slot: number; start: number; length: number };
   /** read_committed: the aborted transactions overlapping the records; read_uncommitted: null. */
   abortedTransactions: { producerId: number; firstOffset: number }[] | null;
 }

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PartitionKey, ShardTask } from './messages.js';
+import { ArenaView, createArenaMemory } from './read-arena.js';
 
 const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
 
@@ -20,10 +21,14 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
 
 export class ShardPool {
   private readonly shards: Piscina[];
+  /** Each shard's fetch read arena, as the main thread sees it. */
+  readonly arenas: ArenaView[];
   /** Each shard's last task: the next one starts after it, so tasks run in the order they came. */
   private readonly tails: Promise<unknown>[];
 
   constructor(readonly size: number) {
+    const arenas = Array.from({ length: size }, () => createArenaMemory());
+    this.arenas = arenas.map((memory) => new ArenaView(memory));
     this.shards = Array.from({ length: size }, (_, i) => new Piscina({
       filename: SHARD_FILE,
       name: 'default',
@@ -36,7 +41,7 @@ export class ShardPool {
       atomics: 'disabled',
       // Bounded upstream: per-connection in-flight limits pause reading before queues grow.
       maxQueue: Number.POSITIVE_INFINITY,
-      workerData: { shard: i },
+      workerData: { shard: i, arena: arenas[i] },
     }));
     this.tails = this.shards.map(() => Promise.resolve());
   }

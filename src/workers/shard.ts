@@ -7,6 +7,7 @@
 import { Piscina } from 'piscina';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
+import { ReadArena, type ArenaMemory } from './read-arena.js';
 import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
@@ -17,6 +18,9 @@ import {
 } from './messages.js';
 
 const logs = new Map<PartitionKey, PartitionLog>();
+/** Where Fetch reads go (the main thread writes them to the socket from there and releases them). */
+const arenaMemory = (Piscina.workerData as { arena?: ArenaMemory } | undefined)?.arena;
+const arena = arenaMemory === undefined ? null : new ReadArena(arenaMemory);
 
 function open(partitions: OpenPartition[]): OpenResult[] {
   return partitions.map(({ key, dir, config }) => {
@@ -64,26 +68,38 @@ function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
 
 function fetch(items: FetchItem[]): unknown {
   const transfer: ArrayBuffer[] = [];
-  const results = items.map(({ key, fetchOffset, maxBytes, isolationLevel }): FetchResult => {
+  const results = items.map(({ key, fetchOffset, maxBytes, isolationLevel, arena: useArena }): FetchResult => {
     const log = logs.get(key);
     if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null };
     const readCommitted = isolationLevel === 1;
     const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    let slot = -1;
+    const alloc = useArena !== true || arena === null ? undefined : (size: number): Buffer => {
+      const region = arena.alloc(size);
+      if (region === null) return Buffer.allocUnsafeSlow(size);
+      slot = region.slot;
+      return region.buf;
+    };
     try {
       let records: Buffer;
       let code: number;
       let abortedTransactions: FetchResult['abortedTransactions'] = null;
       if (readCommitted) {
-        const read = log.readCommitted(fetchOffset, maxBytes);
+        const read = log.readCommitted(fetchOffset, maxBytes, alloc);
         ({ code, records } = read);
         abortedTransactions = read.abortedTransactions.map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
       } else {
-        ({ code, records } = log.read(fetchOffset, maxBytes));
+        ({ code, records } = log.read(fetchOffset, maxBytes, alloc));
       }
-      if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
       const ok = code === ErrorCode.NONE;
+      if (slot >= 0 && ok && records.length > 0) {
+        return { errorCode: code, ...offsets, records: null, inArena: { slot, start: records.byteOffset, length: records.length }, abortedTransactions };
+      }
+      if (slot >= 0) arena!.free(slot);
+      if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
       return { errorCode: code, ...offsets, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null };
     } catch (err) {
+      if (slot >= 0) arena!.free(slot);
       console.error(`read from ${key} failed: ${String(err)}`);
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...offsets, records: null, abortedTransactions: null };
     }

@@ -72,7 +72,7 @@ function plan(ctx: RequestContext, target: Slot['target'], byId: boolean, isolat
     target.topic = topic.name;
     target.topicId = topic.topicId;
     slot.shard = ctx.broker.cluster.shardFor(topic.name, target.partition);
-    slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes, isolationLevel };
+    slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes, isolationLevel, arena: true };
   }
   return slot;
 }
@@ -98,8 +98,17 @@ async function read(ctx: RequestContext, slots: Slot[], budget: number): Promise
   let haveAny = slots.some(hasData);
   todo.forEach((s, i) => {
     const r = results[i]!;
-    // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
-    let records = r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+    const inArena = r.inArena;
+    let records: Buffer | null;
+    if (inArena !== undefined) {
+      // In the shard's read arena: given back once the response is on the socket (or dropped).
+      const arena = ctx.broker.shards.arenas[s.shard]!;
+      records = arena.bytes(inArena.start, inArena.length);
+      ctx.conn.afterReply(ctx.frame, () => arena.release(inArena.slot));
+    } else {
+      // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
+      records = r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+    }
     let abortedTransactions = r.abortedTransactions;
     if (records !== null && records.length > 0) {
       if (haveAny && added + records.length > budget) {
