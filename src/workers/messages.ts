@@ -55,7 +55,12 @@ export type ShardTask =
   | { op: 'describeProducers'; keys: PartitionKey[] }
   /** One bounded step of log compaction over the shard's compacted partitions. */
   | { op: 'compact'; nowMs: number }
+  /** Several tasks run one after the other in one round trip; answers BatchAnswer[] in their order. */
+  | { op: 'batch'; tasks: ShardTask[] }
   | { op: 'close' };
+
+/** One task's outcome inside a batch: its answer, or the error it threw. */
+export type BatchAnswer = { ok: true; value: unknown } | { ok: false; error: string };
 
 export interface WriteTxnMarkersItem { key: PartitionKey; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }
 /** offset: where the marker went (-1 when not written); bytes: its size, for the fetch purgatory. */

@@ -4,7 +4,7 @@
 // back into request order.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { PartitionKey, ShardTask } from './messages.js';
+import type { BatchAnswer, PartitionKey, ShardTask } from './messages.js';
 import { ArenaView, createArenaMemory } from './read-arena.js';
 
 const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
@@ -19,12 +19,16 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
   return ((h >>> 0) + partition) % shards;
 }
 
+/** A task waiting for its shard, and how to answer it. */
+interface Queued { task: ShardTask; resolve: (value: unknown) => void; reject: (err: unknown) => void }
+
 export class ShardPool {
   private readonly shards: Piscina[];
   /** Each shard's fetch read arena, as the main thread sees it. */
   readonly arenas: ArenaView[];
-  /** Each shard's last task: the next one starts after it, so tasks run in the order they came. */
-  private readonly tails: Promise<unknown>[];
+  /** Per shard: whether a task is out on its worker, and the tasks that came in meanwhile. */
+  private readonly busy: boolean[];
+  private readonly queues: Queued[][];
 
   constructor(readonly size: number) {
     const arenas = Array.from({ length: size }, () => createArenaMemory());
@@ -43,7 +47,8 @@ export class ShardPool {
       maxQueue: Number.POSITIVE_INFINITY,
       workerData: { shard: i, arena: arenas[i] },
     }));
-    this.tails = this.shards.map(() => Promise.resolve());
+    this.busy = this.shards.map(() => false);
+    this.queues = this.shards.map(() => []);
   }
 
   shardFor(topic: string, partition: number): number {
@@ -53,13 +58,37 @@ export class ShardPool {
   /**
    * Runs a task on its shard after every task given to that shard before it. Piscina's own queue
    * does not keep that order (a task it could not hand out goes to the back), and a partition's
-   * appends must happen in the order the requests arrived.
+   * appends must happen in the order the requests arrived. So a shard has one task out at a time;
+   * the tasks that arrive meanwhile go out together, as one batch run in arrival order, when it
+   * comes back: under load, one round trip between the threads serves many requests.
    */
   run<T>(shard: number, task: ShardTask): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queues[shard]!.push({ task, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.busy[shard]) this.next(shard);
+    });
+  }
+
+  private next(shard: number): void {
+    const queued = this.queues[shard]!;
+    if (queued.length === 0) {
+      this.busy[shard] = false;
+      return;
+    }
+    this.busy[shard] = true;
+    this.queues[shard] = [];
     const pool = this.shards[shard]!;
-    const result = this.tails[shard]!.then(() => pool.run(task) as Promise<T>);
-    this.tails[shard] = result.catch(() => undefined);
-    return result;
+    const settle = (): void => this.next(shard);
+    if (queued.length === 1) {
+      const [one] = queued;
+      pool.run(one!.task).then(one!.resolve, one!.reject).finally(settle);
+      return;
+    }
+    (pool.run({ op: 'batch', tasks: queued.map((q) => q.task) }) as Promise<BatchAnswer[]>).then((answers) => {
+      answers.forEach((a, i) => (a.ok ? queued[i]!.resolve(a.value) : queued[i]!.reject(new Error(a.error))));
+    }, (err: unknown) => {
+      for (const q of queued) q.reject(err);
+    }).finally(settle);
   }
 
   /** Runs one task per shard over the items that belong to it; answers in the items' order. */

@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type DescribeProducersResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
   type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
-  type WriteTxnMarkersItem, type WriteTxnMarkersResult,
+  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -207,8 +207,29 @@ function close(): number {
   return n;
 }
 
+/** The tasks of a batch in order; buffers any of them moves to the main thread move with the batch. */
+function batch(tasks: ShardTask[]): unknown {
+  const transfer: ArrayBuffer[] = [];
+  const answers = tasks.map((task): BatchAnswer => {
+    try {
+      let value = run(task);
+      if (value !== null && typeof value === 'object' && Piscina.valueSymbol in value) {
+        const moved = value as Record<symbol, unknown>;
+        transfer.push(...(moved[Piscina.transferableSymbol] as ArrayBuffer[]));
+        value = moved[Piscina.valueSymbol];
+      }
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, error: String(err) };
+    }
+  });
+  if (transfer.length === 0) return answers;
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: answers } as never);
+}
+
 export default function run(task: ShardTask): unknown {
   switch (task.op) {
+    case 'batch': return batch(task.tasks);
     case 'open': return open(task.partitions);
     case 'produce': return produce(task.sab, task.items);
     case 'fetch': return fetch(task.items);
