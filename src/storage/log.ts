@@ -458,8 +458,11 @@ export class PartitionLog {
     this.messagesSinceFlush = 0;
   }
 
-  /** Flushes and closes the log; `snapshot` (default) records the producer state for the next open. */
-  close(snapshot = true): void {
+  /**
+   * Flushes and closes the log; `snapshot` (default) records the producer state for the next open.
+   * A log about to be deleted (`flush` false) is closed without syncing what nobody will read.
+   */
+  close(snapshot = true, flush = true): void {
     if (this.closed) return;
     this.closed = true;
     try {
@@ -468,7 +471,7 @@ export class PartitionLog {
       // the next open removes the .cleaned file
     }
     try {
-      if (this.failure === null) {
+      if (this.failure === null && flush) {
         this.active.flush();
         // none when the latest one is at the log end already, or there is nothing to replay
         const end = this.logEndOffset;
@@ -481,7 +484,7 @@ export class PartitionLog {
   }
 
   deleteAll(): void {
-    this.close(false);
+    this.close(false, false);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
