@@ -77,7 +77,7 @@ const MIN_FRAME = 8;
  * Where every connection's reads land between frames (one at a time, on this thread): each read
  * is framed at once, and what must wait is copied out of it.
  */
-const STAGING = Buffer.allocUnsafe(64 * 1024);
+const STAGING = Buffer.allocUnsafeSlow(64 * 1024);
 
 export class Connection {
   readonly id: number;
@@ -91,6 +91,7 @@ export class Connection {
   private readonly closeHooks: (() => void)[] = [];
   private readonly pending: { frame: Frame | null; reply: Promise<Reply> }[] = [];
   private writing = false;
+  private corked = false;
   private readonly sizeBuf = Buffer.alloc(4);
   private sizeHave = 0;
   private frame: Frame | null = null;
@@ -230,8 +231,11 @@ export class Connection {
           if (!this.writing) void this.flush();
           return;
         }
-        const sab = this.opts.framePool.acquire(size);
-        this.frame = { sab, buf: Buffer.from(sab, 0, size), holdsBudget: false, afterReply: null };
+        // The frame starts at the same offset modulo 8 as its first bytes in the chunk: V8 copies
+        // into shared memory word by word only between equally aligned addresses (else bytewise).
+        const skew = (chunk.byteOffset + pos) & 7;
+        const sab = this.opts.framePool.acquire(size + skew);
+        this.frame = { sab, buf: Buffer.from(sab, skew, size), holdsBudget: false, afterReply: null };
         this.frameHave = 0;
       }
       const frame = this.frame;
@@ -293,13 +297,21 @@ export class Connection {
     for (const c of chunks) size += c.length;
     const prefix = Buffer.allocUnsafe(4);
     prefix.writeInt32BE(size, 0);
-    this.socket.cork();
+    // Corked until the replies completed in this turn of the event loop are all written: one
+    // writev for them all.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(prefix);
     for (let i = 0; i < chunks.length; i++) {
       if (i === chunks.length - 1 && written !== null) this.socket.write(chunks[i]!, () => written());
       else this.socket.write(chunks[i]!);
     }
-    this.socket.uncork();
   }
 
   /** After the client's end: once nothing is held or pending, close our side too. */
