@@ -1,6 +1,7 @@
 // The messages that cross between the main thread and a shard worker: one task type per
 // operation, and what each answers. Record bytes travel by reference: produce data sits in the
 // SharedArrayBuffer the frame was read into; fetched data comes back in transferred buffers.
+import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig } from '../storage/log.js';
 
@@ -50,6 +51,8 @@ export type ShardTask =
   | { op: 'describeProducers'; keys: PartitionKey[] }
   /** One bounded step of log compaction over the shard's compacted partitions. */
   | { op: 'compact'; nowMs: number }
+  /** The shard's counters and its partitions' offsets and sizes, for /metrics; answers ShardStats. */
+  | { op: 'stats' }
   | { op: 'close' };
 
 export interface WriteTxnMarkersItem { key: PartitionKey; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }
@@ -69,6 +72,17 @@ export interface CompactResult {
   cleaned: Array<CleanedPass & { key: PartitionKey }>;
   /** The partitions whose compaction failed (not compacted again until reopened). */
   failed: Array<{ key: PartitionKey; error: string }>;
+}
+
+/** Cumulative since the worker started (src/metrics/shard-stats.ts). */
+export interface ShardStats {
+  busySeconds: number; tasks: number; heapUsedBytes: number; fsync: HistogramSnapshot;
+  partitions: PartitionStats[];
+}
+export interface PartitionStats {
+  key: PartitionKey; logStartOffset: number; logEndOffset: number; sizeBytes: number; segments: number;
+  /** Appended by Produce (not transaction markers, not batches a retry repeated). */
+  bytesIn: number; messagesIn: number;
 }
 
 export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }

@@ -22,6 +22,10 @@ export class ShardPool {
   private readonly shards: Piscina[];
   /** Each shard's last task: the next one starts after it, so tasks run in the order they came. */
   private readonly tails: Promise<unknown>[];
+  /** Per shard, tasks given to it and not yet finished (the one running included), for /metrics. */
+  readonly queueDepth: number[];
+  /** Per shard: a task finished (its depth goes down; failures are the caller's to see). */
+  private readonly settled: (() => undefined)[];
 
   constructor(readonly size: number) {
     this.shards = Array.from({ length: size }, (_, i) => new Piscina({
@@ -39,6 +43,11 @@ export class ShardPool {
       workerData: { shard: i },
     }));
     this.tails = this.shards.map(() => Promise.resolve());
+    this.queueDepth = this.shards.map(() => 0);
+    this.settled = this.shards.map((_, i) => () => {
+      this.queueDepth[i]!--;
+      return undefined;
+    });
   }
 
   shardFor(topic: string, partition: number): number {
@@ -52,8 +61,9 @@ export class ShardPool {
    */
   run<T>(shard: number, task: ShardTask): Promise<T> {
     const pool = this.shards[shard]!;
+    this.queueDepth[shard]!++;
     const result = this.tails[shard]!.then(() => pool.run(task) as Promise<T>);
-    this.tails[shard] = result.catch(() => undefined);
+    this.tails[shard] = result.then(this.settled[shard], this.settled[shard]);
     return result;
   }
 
