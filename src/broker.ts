@@ -34,6 +34,7 @@ export class Broker {
   /** Producer ids for InitProducerId, in blocks persisted in the first log dir. */
   readonly producerIds: ProducerIdManager;
   readonly transactions: TransactionCoordinator;
+  /** The Kafka listeners and their connections (read by /metrics); null until they are open. */
   listeners: Listeners | null = null;
   private http: HttpServer | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
