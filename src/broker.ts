@@ -1,6 +1,7 @@
-// The broker: wires the rooms of the data path together. Start-up order: log dirs and
-// meta.properties, the topic registry, the shard workers (which recover every partition), the
-// dispatcher, then the listeners. Shutdown runs the other way and flushes every log.
+// The broker: wires the rooms of the data path together. Start-up order: the HTTP listener of
+// /metrics, /healthz and /readyz, log dirs and meta.properties, the topic registry, the shard
+// workers (which recover every partition), the dispatcher, then the listeners (ready from then
+// on). Shutdown runs the other way and flushes every log.
 import type { BrokerConfig } from './config/index.js';
 import type { Logger } from './log.js';
 import { Cluster } from './cluster/cluster.js';
@@ -12,6 +13,10 @@ import { GroupCoordinator } from './groups/coordinator.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { MetricsCollector } from './metrics/collector.js';
+import { openHttpListener, type HttpServer } from './metrics/http-listener.js';
+import { recoveryProgress } from './metrics/startup.js';
 import { ProducerIdManager } from './transactions/producer-ids.js';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/coordinator.js';
 import { writeTxnMarkers } from './transactions/markers.js';
@@ -22,12 +27,16 @@ import { ShardPool } from './workers/pool.js';
 export class Broker {
   readonly purgatory = new Purgatory();
   readonly fetchSessions = new FetchSessionCache();
+  /** What the main thread counts as requests pass, for /metrics. */
+  readonly metrics = new BrokerMetrics();
   readonly dispatcher: Dispatcher;
   readonly groups: GroupCoordinator;
   /** Producer ids for InitProducerId, in blocks persisted in the first log dir. */
   readonly producerIds: ProducerIdManager;
   readonly transactions: TransactionCoordinator;
-  private listeners: Listeners | null = null;
+  /** The Kafka listeners and their connections (read by /metrics); null until they are open. */
+  listeners: Listeners | null = null;
+  private http: HttpServer | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -56,21 +65,28 @@ export class Broker {
 
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {
     const started = Date.now();
+    const collector = new MetricsCollector(config);
+    // First, so that /healthz answers and /readyz says "not yet" through a long recovery.
+    const http = config.metricsListener === null ? null : await openHttpListener(config.metricsListener, collector.routes(), log);
     const clusterId = ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
     const topics = TopicRegistry.load(config.logDirs);
     const shards = new ShardPool(config.workerThreads);
     const cluster = new Cluster(config, topics, shards);
-    const opened = await cluster.openAll();
+    const opened = await cluster.openAll(recoveryProgress(log, config.recoveryProgressIntervalMs, collector.startup));
     const failed = opened.filter((o) => o.errorCode !== 0);
     if (failed.length > 0) {
       await shards.close();
+      await http?.close();
       throw new Error(`could not open ${failed.length} partition log(s): ${failed.map((f) => `${f.key}: ${f.error}`).join('; ')}`);
     }
     const truncated = opened.filter((o) => o.truncatedBytes > 0);
     for (const t of truncated) log.warn({ partition: t.key, truncatedBytes: t.truncatedBytes, logEndOffset: t.logEndOffset }, 'recovery truncated a torn or corrupt log tail');
     const recoveryMs = Date.now() - started;
+    collector.startup.recoveryMs = recoveryMs;
 
     const broker = new Broker(config, log, clusterId, topics, shards, cluster);
+    broker.http = http;
+    collector.attach(broker);
     broker.listeners = new Listeners({
       log,
       maxRequestBytes: config.socketRequestMaxBytes,
@@ -80,6 +96,7 @@ export class Broker {
       dispatch: broker.dispatcher.dispatch,
     });
     const bound = await broker.listeners.open(config.listeners);
+    collector.ready = true;
     // Groups load in the background; meanwhile group requests answer COORDINATOR_LOAD_IN_PROGRESS.
     // Transactions load after groups: ending a transaction left half-done settles its offsets.
     broker.groups.load()
@@ -88,8 +105,8 @@ export class Broker {
     broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
     if (config.logCleanerEnable) broker.scheduleCleaner(config.logCleanerBackoffMs);
     log.info({
-      listeners: bound, logDirs: config.logDirs, workers: config.workerThreads, nodeId: config.nodeId, clusterId,
-      topics: topics.size, partitions: opened.length, recoveryMs,
+      listeners: bound, metricsListener: http?.url ?? null, httpServer: http?.server ?? null, logDirs: config.logDirs,
+      workers: config.workerThreads, recoveryMs, nodeId: config.nodeId, clusterId, topics: topics.size, partitions: opened.length,
     }, 'samsa started');
     return broker;
   }
@@ -129,6 +146,7 @@ export class Broker {
     this.stopping = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
+    await this.http?.close();
     this.purgatory.releaseAll();
     this.groups.close();
     this.transactions.close();

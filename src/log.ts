@@ -1,9 +1,15 @@
-// The broker's logger: pino, JSON lines on stdout. One line per connection opened and closed,
-// one per error with its request context; nothing per request at info level.
+// The broker's logger: pino, JSON lines on stdout (log.format=json, the default), or pino-pretty's
+// human-readable lines, one line per entry (log.format=pretty); the level is log.level. One line
+// per connection opened and closed, one per error with its request context; nothing per request
+// at info level.
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+export function createLogger(level: string, format = 'json'): Logger {
+  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (format !== 'pretty') return pino(options);
+  // In-process and synchronous, so that a line is out before the process exits.
+  return pino(options, pretty({ sync: true, singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:isoDateTime' }));
 }

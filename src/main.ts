@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { config, warnings } = loaded;
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   for (const w of warnings) log.warn(w);
 
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));

@@ -18,7 +18,8 @@ export class SamsaProcess {
   static async start(overrides: Record<string, string>): Promise<SamsaProcess> {
     const port = await freePort();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-bench-broker-'));
-    const settings = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, ...overrides };
+    // metrics on a port of the system's choosing: two benchmark brokers (or a broker already on 9464) never collide
+    const settings = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'metrics.listener': 'http://127.0.0.1:0', ...overrides };
     const args = [MAIN, ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];

@@ -19,6 +19,8 @@ export interface CreateTopicSpec {
 export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo; created?: boolean }
 
 const MAX_PARTITIONS = 100_000;
+/** Partitions per open task at start-up: progress is reported as each chunk completes. */
+const OPEN_CHUNK = 64;
 
 export class Cluster {
   private queue: Promise<unknown> = Promise.resolve();
@@ -36,17 +38,36 @@ export class Cluster {
     return this.shards.shardFor(topic, partition);
   }
 
-  /** Opens (and recovers) every partition of every known topic on its shard. */
-  async openAll(): Promise<OpenResult[]> {
-    const all = [...this.topics.all()];
-    return this.openPartitions(all);
+  /**
+   * Opens (and recovers) every partition of every known topic on its shard. The partitions go to
+   * the shards a chunk at a time (all chunks queued at once), so that a long recovery can report
+   * its progress as each chunk completes.
+   */
+  async openAll(onProgress?: (opened: OpenResult[], total: number) => void): Promise<OpenResult[]> {
+    const items = this.openItems([...this.topics.all()]);
+    const chunks: Promise<OpenResult[]>[] = [];
+    for (let i = 0; i < items.length; i += OPEN_CHUNK) {
+      const chunk = this.openScatter(items.slice(i, i + OPEN_CHUNK));
+      chunks.push(onProgress === undefined ? chunk : chunk.then((opened) => {
+        onProgress(opened, items.length);
+        return opened;
+      }));
+    }
+    return (await Promise.all(chunks)).flat();
   }
 
   private async openPartitions(topics: TopicInfo[]): Promise<OpenResult[]> {
-    const items = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({
+    return this.openScatter(this.openItems(topics));
+  }
+
+  private openItems(topics: TopicInfo[]) {
+    return topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({
       topic: t.name, partition: p,
       open: { key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs) },
     })));
+  }
+
+  private openScatter(items: ReturnType<Cluster['openItems']>): Promise<OpenResult[]> {
     return this.shards.scatter<typeof items[number], OpenResult>(
       items, (i) => this.shardFor(i.topic, i.partition), (list) => ({ op: 'open', partitions: list.map((i) => i.open) }),
     );

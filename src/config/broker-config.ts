@@ -8,6 +8,14 @@ export interface Listener {
   port: number;
 }
 
+/** The HTTP listener of /metrics, /healthz and /readyz. */
+export interface HttpListener {
+  /** Host as written, brackets of an IPv6 literal removed; localhost is 127.0.0.1. */
+  host: string;
+  /** 0: any free port (the bound one is in the start-up line). */
+  port: number;
+}
+
 export interface BrokerConfig {
   nodeId: number; // node.id (alias broker.id)
   listeners: Listener[]; // listeners
@@ -33,6 +41,10 @@ export interface BrokerConfig {
   workerThreads: number; // samsa.worker.threads
   clusterId: string | null; // cluster.id; null = generate on first start
   logLevel: string; // log.level (samsa's own): a pino level
+  logFormat: string; // log.format (samsa's own): JSON lines, or pino-pretty's human-readable lines
+  metricsListener: HttpListener | null; // metrics.listener (samsa's own): http://host:port; '' = no HTTP listener
+  metricsPartitionSeries: boolean; // samsa.metrics.partition.series: per-partition series in /metrics
+  recoveryProgressIntervalMs: number; // samsa.recovery.progress.interval.ms: how often a long start-up recovery logs its progress
   offsetsTopicNumPartitions: number; // offsets.topic.num.partitions
   offsetsTopicSegmentBytes: number; // offsets.topic.segment.bytes
   offsetsRetentionMinutes: number; // offsets.retention.minutes

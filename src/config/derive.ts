@@ -1,10 +1,10 @@
 // Fields that more than one key decides: node.id/broker.id is an alias (resolve.ts); here the
-// log directories, the time keys with Kafka's precedence (ms over minutes over hours) and the
-// listeners.
+// log directories, the time keys with Kafka's precedence (ms over minutes over hours), the
+// listeners and the metrics listener's URL.
 
 import path from 'node:path';
 import type { BrokerConfig } from './broker-config.js';
-import { resolveListeners } from './listeners.js';
+import { parseHttpListener, resolveListeners } from './listeners.js';
 import type { Settings } from './resolve.js';
 
 const MINUTE_MS = 60_000;
@@ -20,6 +20,9 @@ export function deriveFields(config: BrokerConfig, s: Settings, warnings: string
   const retention = s.get<number | null>('log.retention.ms')
     ?? (minutes !== null ? minutes * MINUTE_MS : s.get<number>('log.retention.hours') * HOUR_MS);
   config.logRetentionMs = retention < 0 ? -1 : retention; // any negative value means unlimited
+
+  const metrics = s.get<string>('metrics.listener');
+  config.metricsListener = metrics === '' ? null : parseHttpListener(metrics);
 
   Object.assign(config, resolveListeners({
     listeners: s.get<string>('listeners'),

@@ -4,6 +4,7 @@
 
 import os from 'node:os';
 import type { BrokerConfig } from './broker-config.js';
+import { httpListenerProblem } from './listeners.js';
 import {
   atLeast, nonEmptyList, oneOf, parseBoolean, parseInt32, parseInt64, parseList, parseString,
   type Parsed, type Parser, type Validator,
@@ -91,6 +92,10 @@ export const KEY_TABLE: readonly KeyDef[] = [
   int('samsa.worker.threads', () => Math.max(1, os.availableParallelism() - 1), atLeast(1), 'workerThreads'),
   str('cluster.id', null, clusterIdShape, 'clusterId'),
   str('log.level', 'info', oneOf(...PINO_LEVELS), 'logLevel'),
+  str('log.format', 'json', oneOf('json', 'pretty'), 'logFormat'),
+  str('metrics.listener', 'http://127.0.0.1:9464', (v) => (v === '' ? null : httpListenerProblem(v)), null),
+  bool('samsa.metrics.partition.series', true, null, 'metricsPartitionSeries'),
+  long('samsa.recovery.progress.interval.ms', 10000, atLeast(0), 'recoveryProgressIntervalMs'),
   int('offsets.topic.num.partitions', 50, atLeast(1), 'offsetsTopicNumPartitions'),
   int('offsets.topic.segment.bytes', 104857600, atLeast(1), 'offsetsTopicSegmentBytes'),
   int('offsets.retention.minutes', 10080, atLeast(1), 'offsetsRetentionMinutes'),

@@ -3,7 +3,7 @@
 // PLAINTEXT only; controller listeners are dropped since samsa runs no KRaft controller.
 
 import os from 'node:os';
-import type { Listener } from './broker-config.js';
+import type { HttpListener, Listener } from './broker-config.js';
 import { ConfigError } from './errors.js';
 
 const SECURITY_PROTOCOLS = new Set(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']);
@@ -20,6 +20,20 @@ function parseListener(key: string, url: string): Listener {
   const port = Number(m[4]);
   if (port > 65535) throw new ConfigError(key, `'${url}': port ${port} is out of range [0, 65535]`);
   return { name: m[1]!.toUpperCase(), host: m[2] ?? m[3]!, port };
+}
+
+const HTTP_LISTENER_URL = /^http:\/\/(?:\[([0-9A-Za-z:.%]*)\]|([^:/[\]]+)):(\d+)\/?$/;
+
+/** metrics.listener: http://host:port (an IPv6 literal in brackets); null when the text is not one. */
+export function parseHttpListener(url: string): HttpListener | null {
+  const m = HTTP_LISTENER_URL.exec(url.trim());
+  if (!m || Number(m[3]) > 65535) return null;
+  const host = m[1] ?? m[2]!;
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(m[3]) };
+}
+
+export function httpListenerProblem(url: string): string | null {
+  return parseHttpListener(url) === null ? `'${url}' is not http://host:port (port 0-65535), nor empty (no HTTP listener)` : null;
 }
 
 /** listener.security.protocol.map: NAME:PROTOCOL,... */

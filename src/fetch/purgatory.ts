@@ -15,6 +15,11 @@ export class Purgatory {
   private readonly byKey = new Map<PartitionKey, Set<Waiter>>();
   private readonly all = new Set<Waiter>();
 
+  /** Fetches waiting now. */
+  get size(): number {
+    return this.all.size;
+  }
+
   /** Resolves true when at least needBytes were appended to the keys, false on timeout or release. */
   wait(keys: PartitionKey[], needBytes: number, timeoutMs: number, onRelease: (release: () => void) => void): Promise<boolean> {
     return new Promise((resolve) => {

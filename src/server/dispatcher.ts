@@ -4,6 +4,7 @@
 // connection; a handler's failure is logged with its request context and closes the connection
 // too: exceptions never cross the wire.
 import type { Broker } from '../broker.js';
+import { firstErrorCode } from '../metrics/requests.js';
 import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type RequestHeader } from '../protocol/headers.js';
@@ -51,37 +52,53 @@ export class Dispatcher {
   }
 
   readonly dispatch = async (conn: Connection, frame: Frame): Promise<Reply> => {
-    const reader = new Reader(frame.buf);
-    let header: RequestHeader;
+    // Metrics: which api and version, and how it ended (0, the response's first error, or why it was refused).
+    const requests = this.broker.metrics.requests;
+    const started = performance.now();
+    let stats = requests.unknown;
+    let error: number = ErrorCode.INVALID_REQUEST;
+    requests.inFlight++;
     try {
-      header = decodeRequestHeader(reader);
-    } catch (err) {
-      return conn.reject('malformed request header', { err: String(err) });
+      const reader = new Reader(frame.buf);
+      let header: RequestHeader;
+      try {
+        header = decodeRequestHeader(reader);
+      } catch (err) {
+        return conn.reject('malformed request header', { err: String(err) });
+      }
+      const entry = this.handlers.get(header.apiKey);
+      if (entry === undefined) {
+        return conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
+      }
+      const { handler, messages } = entry;
+      if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+        stats = requests.stats(header.apiKey, messages.name, header.apiVersion, false);
+        error = ErrorCode.UNSUPPORTED_VERSION;
+        if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
+        return conn.reject(`unsupported version ${header.apiVersion} of ${messages.name} (serves ${handler.minVersion}-${handler.maxVersion})`, { header });
+      }
+      stats = requests.stats(header.apiKey, messages.name, header.apiVersion, true);
+      let request: Message;
+      try {
+        request = decodeMessage(messages.request, header.apiVersion, reader);
+      } catch (err) {
+        return conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
+      }
+      let response: Message | null;
+      try {
+        response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
+      } catch (err) {
+        error = ErrorCode.UNKNOWN_SERVER_ERROR;
+        conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
+        return conn.reject('the request could not be handled');
+      }
+      error = firstErrorCode(response);
+      if (response === null || conn.closed) return null;
+      return encodeResponse(messages, header, response);
+    } finally {
+      requests.inFlight--;
+      requests.done(stats, started, error);
     }
-    const entry = this.handlers.get(header.apiKey);
-    if (entry === undefined) {
-      return conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
-    }
-    const { handler, messages } = entry;
-    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
-      return conn.reject(`unsupported version ${header.apiVersion} of ${messages.name} (serves ${handler.minVersion}-${handler.maxVersion})`, { header });
-    }
-    let request: Message;
-    try {
-      request = decodeMessage(messages.request, header.apiVersion, reader);
-    } catch (err) {
-      return conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
-    }
-    let response: Message | null;
-    try {
-      response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
-    } catch (err) {
-      conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
-      return conn.reject('the request could not be handled');
-    }
-    if (response === null || conn.closed) return null;
-    return encodeResponse(messages, header, response);
   };
 
   /** Error 35 with the broker's ranges, in the v0 layout the client can always read. */

@@ -26,6 +26,9 @@ function bindAddresses(host: string): string[] {
 export class Listeners {
   private readonly servers: net.Server[] = [];
   readonly connections = new Set<Connection>();
+  /** Connections accepted and closed since start-up, for /metrics. */
+  opened = 0;
+  closed = 0;
   private nextId = 1;
   private readonly budget: RequestBudget;
   private readonly framePool = new FramePool();
@@ -66,7 +69,11 @@ export class Listeners {
   private accept(socket: net.Socket, listenerName: string): void {
     const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
     this.connections.add(conn);
-    conn.onClose(() => this.connections.delete(conn));
+    this.opened++;
+    conn.onClose(() => {
+      this.connections.delete(conn);
+      this.closed++;
+    });
     conn.log.info('connection opened');
   }
 

@@ -2,6 +2,7 @@
 // operation, and what each answers. Record bytes travel by reference: produce data sits in the
 // SharedArrayBuffer the frame was read into; fetched data comes back in the shard's read arena
 // (read-arena.ts) or in transferred buffers.
+import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig } from '../storage/log.js';
 
@@ -57,6 +58,8 @@ export type ShardTask =
   | { op: 'compact'; nowMs: number }
   /** Several tasks run one after the other in one round trip; answers BatchAnswer[] in their order. */
   | { op: 'batch'; tasks: ShardTask[] }
+  /** The shard's counters and its partitions' offsets and sizes, for /metrics; answers ShardStats. */
+  | { op: 'stats' }
   | { op: 'close' };
 
 /** One task's outcome inside a batch: its answer, or the error it threw. */
@@ -79,6 +82,17 @@ export interface CompactResult {
   cleaned: Array<CleanedPass & { key: PartitionKey }>;
   /** The partitions whose compaction failed (not compacted again until reopened). */
   failed: Array<{ key: PartitionKey; error: string }>;
+}
+
+/** Cumulative since the worker started (src/metrics/shard-stats.ts). */
+export interface ShardStats {
+  busySeconds: number; tasks: number; heapUsedBytes: number; fsync: HistogramSnapshot;
+  partitions: PartitionStats[];
+}
+export interface PartitionStats {
+  key: PartitionKey; logStartOffset: number; logEndOffset: number; sizeBytes: number; segments: number;
+  /** Appended by Produce (not transaction markers, not batches a retry repeated). */
+  bytesIn: number; messagesIn: number;
 }
 
 export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }

@@ -29,6 +29,8 @@ export class ShardPool {
   /** Per shard: whether a task is out on its worker, and the tasks that came in meanwhile. */
   private readonly busy: boolean[];
   private readonly queues: Queued[][];
+  /** Per shard, tasks given to it and not yet finished (the one running included), for /metrics. */
+  readonly queueDepth: number[];
 
   constructor(readonly size: number) {
     const arenas = Array.from({ length: size }, () => createArenaMemory());
@@ -49,6 +51,7 @@ export class ShardPool {
     }));
     this.busy = this.shards.map(() => false);
     this.queues = this.shards.map(() => []);
+    this.queueDepth = this.shards.map(() => 0);
   }
 
   shardFor(topic: string, partition: number): number {
@@ -63,6 +66,7 @@ export class ShardPool {
    * comes back: under load, one round trip between the threads serves many requests.
    */
   run<T>(shard: number, task: ShardTask): Promise<T> {
+    this.queueDepth[shard]!++;
     return new Promise<T>((resolve, reject) => {
       this.queues[shard]!.push({ task, resolve: resolve as (value: unknown) => void, reject });
       if (!this.busy[shard]) this.next(shard);
@@ -79,16 +83,17 @@ export class ShardPool {
     this.queues[shard] = [];
     const pool = this.shards[shard]!;
     const settle = (): void => this.next(shard);
+    const done = (n: number): void => { this.queueDepth[shard]! -= n; };
     if (queued.length === 1) {
       const [one] = queued;
-      pool.run(one!.task).then(one!.resolve, one!.reject).finally(settle);
+      pool.run(one!.task).then(one!.resolve, one!.reject).finally(() => { done(1); settle(); });
       return;
     }
     (pool.run({ op: 'batch', tasks: queued.map((q) => q.task) }) as Promise<BatchAnswer[]>).then((answers) => {
       answers.forEach((a, i) => (a.ok ? queued[i]!.resolve(a.value) : queued[i]!.reject(new Error(a.error))));
     }, (err: unknown) => {
       for (const q of queued) q.reject(err);
-    }).finally(settle);
+    }).finally(() => { done(queued.length); settle(); });
   }
 
   /** Runs one task per shard over the items that belong to it; answers in the items' order. */

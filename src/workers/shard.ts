@@ -5,6 +5,7 @@
 // retention, producer expiry and compaction over its logs.
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
+import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
 import { ReadArena, type ArenaMemory } from './read-arena.js';
@@ -54,6 +55,7 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
       if (code !== ErrorCode.NONE) return produceError(code, log);
       // a retried batch already appended: its original offset, nothing new to wake fetches for
       if (duplicate) return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: 0, bytes: 0 };
+      countAppend(key, length, scan.records);
       return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
     } catch (err) {
       console.error(`append to ${key} failed: ${String(err)}`);
@@ -135,6 +137,7 @@ function remove(keys: PartitionKey[]): boolean[] {
     const log = logs.get(key);
     if (log === undefined) return false;
     logs.delete(key);
+    forgetPartition(key);
     log.deleteAll();
     return true;
   });
@@ -228,8 +231,18 @@ function batch(tasks: ShardTask[]): unknown {
 }
 
 export default function run(task: ShardTask): unknown {
+  // a batch's tasks are timed and counted one by one
+  if (task.op === 'batch') return batch(task.tasks);
+  const started = performance.now();
+  try {
+    return runTask(task);
+  } finally {
+    countTask(performance.now() - started);
+  }
+}
+
+function runTask(task: Exclude<ShardTask, { op: 'batch' }>): unknown {
   switch (task.op) {
-    case 'batch': return batch(task.tasks);
     case 'open': return open(task.partitions);
     case 'produce': return produce(task.sab, task.items);
     case 'fetch': return fetch(task.items);
@@ -239,6 +252,7 @@ export default function run(task: ShardTask): unknown {
     case 'writeTxnMarkers': return writeTxnMarkers(task.items);
     case 'describeProducers': return describeProducers(task.keys);
     case 'compact': return compact(task.nowMs);
+    case 'stats': return shardStats(logs);
     case 'close': return close();
   }
 }

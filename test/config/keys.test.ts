@@ -101,8 +101,29 @@ test('bad values are ConfigErrors naming the key', () => {
     ['log.level', 'verbose'],
     ['log.dirs', ''],
     ['cluster.id', 'has space'],
+    ['log.format', 'xml'],
+    ['metrics.listener', '127.0.0.1:9464'],
+    ['metrics.listener', 'https://127.0.0.1:9464'],
+    ['metrics.listener', 'http://127.0.0.1:65536'],
+    ['metrics.listener', 'http://:9464'],
+    ['samsa.metrics.partition.series', 'no'],
+    ['samsa.recovery.progress.interval.ms', '-1'],
   ];
   for (const [key, value] of bad) throwsConfigError(() => config({ [key]: value }), key);
+});
+
+test('observability keys: metrics.listener, samsa.metrics.partition.series, log.format, samsa.recovery.progress.interval.ms', () => {
+  const c = defaultConfig();
+  assert.deepEqual(c.metricsListener, { host: '127.0.0.1', port: 9464 });
+  assert.equal(c.metricsPartitionSeries, true);
+  assert.equal(c.logFormat, 'json');
+  assert.equal(c.recoveryProgressIntervalMs, 10000);
+  assert.deepEqual(config({ 'metrics.listener': 'http://0.0.0.0:0' }).metricsListener, { host: '0.0.0.0', port: 0 });
+  assert.deepEqual(config({ 'metrics.listener': 'http://[::1]:9100/' }).metricsListener, { host: '::1', port: 9100 });
+  assert.deepEqual(config({ 'metrics.listener': 'http://localhost:9464' }).metricsListener, { host: '127.0.0.1', port: 9464 });
+  assert.equal(config({ 'metrics.listener': '' }).metricsListener, null);
+  assert.equal(config({ 'samsa.metrics.partition.series': 'false' }).metricsPartitionSeries, false);
+  assert.equal(config({ 'log.format': 'pretty' }).logFormat, 'pretty');
 });
 
 test('whole numbers may carry a sign and surrounding whitespace', () => {

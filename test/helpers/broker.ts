@@ -27,6 +27,8 @@ export interface BrokerOptions {
   /** Reuse a data directory (for restarts); a new temporary one otherwise. */
   dataDir?: string;
   port?: number;
+  /** Extra environment variables of the broker process. */
+  env?: Record<string, string>;
 }
 
 export class BrokerProcess {
@@ -43,6 +45,13 @@ export class BrokerProcess {
   get host(): string { return '127.0.0.1'; }
   get bootstrap(): string { return `127.0.0.1:${this.port}`; }
 
+  /** The metrics listener's URL (http://host:port) from the start-up line; null when there is none. */
+  get metricsUrl(): string | null {
+    const line = this.output.find((l) => /samsa started/.test(l));
+    const m = line === undefined ? null : /"metricsListener":"([^"]+)"/.exec(line);
+    return m === null ? null : m[1]!;
+  }
+
   static async start(options: BrokerOptions = {}): Promise<BrokerProcess> {
     const port = options.port ?? await freePort();
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-test-'));
@@ -50,12 +59,14 @@ export class BrokerProcess {
       listeners: `PLAINTEXT://127.0.0.1:${port}`,
       'log.dirs': dataDir,
       'samsa.worker.threads': 2,
+      // any free port: brokers run side by side in the tests
+      'metrics.listener': 'http://127.0.0.1:0',
       ...options.overrides,
     };
     const args = [MAIN, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const broker = new BrokerProcess(proc, port, dataDir, options);
-    await broker.waitForLine(/"msg":"samsa started"/, 30_000);
+    await broker.waitForLine(/samsa started/, 30_000);
     return broker;
   }
 

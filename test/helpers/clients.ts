@@ -20,9 +20,14 @@ function repoRoot(): string {
 
 const REPO_ROOT = repoRoot();
 
+/** A file of the repository's source tree (files that are not compiled: scripts, dashboards). */
+export function repoPath(relative: string): string {
+  return path.join(REPO_ROOT, relative);
+}
+
 /** A script under test/clients/python/ (they are not compiled; read from the source tree). */
 export function pythonScript(name: string): string {
-  return path.join(REPO_ROOT, 'test/clients/python', name);
+  return repoPath(path.join('test/clients/python', name));
 }
 
 /** False when kcat runs; otherwise the skip message (or a throw under CI=true). */

@@ -58,6 +58,7 @@ export const fetch: ApiHandler = {
     const shown = session.incremental ? slots.filter(changed) : slots;
     for (const s of shown) {
       if (s.result !== undefined) s.target.sent = { highWatermark: s.result.highWatermark, logStartOffset: s.result.logStartOffset };
+      if (hasData(s)) ctx.broker.metrics.countFetched(s.target.topic, s.result!.records!.length);
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId) };
   },
