@@ -5,10 +5,11 @@
 // lastOffsetDelta, each kept record its offsetDelta; a batch left with no record is dropped, and a
 // closed segment left with no batch is deleted (the first one stays, empty, to keep logStartOffset).
 //
-// Kept whole, never looked into: control batches and transactional batches (their records are not in
-// the map either, so an aborted transaction never hides an older value), batches compressed with
-// snappy/lz4/zstd (Node has no decoder), and batches whose records do not parse. Uncompressed and gzip
-// batches are rewritten (gzip ones gzipped again). Records with a null key are kept.
+// Batches in every codec are read (gzip, snappy, lz4, zstd: records/compression.ts) and a rewritten
+// batch is compressed again with its own codec. Kept whole, never looked into: control batches and
+// transactional batches (their records are not in the map either, so an aborted transaction never
+// hides an older value), and batches whose records do not decompress or parse. Records with a null
+// key are kept.
 // Tombstones (null value) that are the latest for their key go once delete.retention.ms has passed
 // since their segment's largest timestamp. No record younger than min.compaction.lag.ms is removed.
 //
@@ -22,15 +23,13 @@
 // and reads run between calls. A stale map is safe: appends only add newer records, so it can only
 // make the cleaner keep a record it might have removed.
 import * as fs from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { crc32c } from '@node-rs/crc32';
 import { Reader } from '../protocol/primitives/reader.js';
 import { ProtocolError } from '../protocol/primitives/protocol-error.js';
 import {
-  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, COMPRESSION_CODEC_MASK,
-  CONTROL_FLAG_MASK, CRC_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORDS_COUNT_OFFSET, TIMESTAMP_TYPE_MASK,
-  TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64, writeInt64,
+  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, CONTROL_FLAG_MASK, MAX_TIMESTAMP_OFFSET, RECORDS_COUNT_OFFSET, TIMESTAMP_TYPE_MASK,
+  TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64,
 } from '../protocol/records/batch.js';
+import { batchRecords, codecOf, rebuildBatch } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
 import type { LogConfig } from './log.js';
 import { Segment, syncDir } from './segment.js';
@@ -39,7 +38,6 @@ import { Segment, syncDir } from './segment.js';
 export const CLEANER_BUDGET_BYTES = 4 * 1024 * 1024; // about 30 ms of work on a busy 2-core machine
 export const DEFAULT_DELETE_RETENTION_MS = 86400000;
 const CHUNK_BYTES = 1024 * 1024;
-const GZIP = 1;
 
 export interface CleanedPass {
   /** Closed segments rewritten, and those deleted because nothing in them was left. */
@@ -127,12 +125,8 @@ function forEachRecord(records: Buffer, count: number, visit: () => void): void 
 function readableRecords(buf: Buffer, at: number, size: number): Buffer | null {
   const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
   if ((attributes & (CONTROL_FLAG_MASK | TRANSACTIONAL_FLAG_MASK)) !== 0) return null;
-  const body = buf.subarray(at + BATCH_HEADER_SIZE, at + size);
-  const codec = attributes & COMPRESSION_CODEC_MASK;
-  if (codec === 0) return body;
-  if (codec !== GZIP) return null;
   try {
-    return gunzipSync(body);
+    return batchRecords(buf, at, size);
   } catch {
     return null;
   }
@@ -215,17 +209,9 @@ function cleanBatch(buf: Buffer, at: number, size: number, ctx: CleanContext): B
   ctx.changed = true;
   ctx.recordsRemoved += count - keptCount;
   if (keptCount === 0) return null;
-  let body: Buffer = Buffer.allocUnsafe(keptBytes);
+  const body = Buffer.allocUnsafe(keptBytes);
   for (let i = 0, pos = 0; i < kept.length; i += 2) pos += records.copy(body, pos, kept[i]!, kept[i + 1]!);
-  if ((attributes & COMPRESSION_CODEC_MASK) === GZIP) body = gzipSync(body);
-  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + body.length);
-  buf.copy(out, 0, at, at + BATCH_HEADER_SIZE);
-  body.copy(out, BATCH_HEADER_SIZE);
-  out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  if (!logAppendTime) writeInt64(out, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  out.writeInt32BE(keptCount, RECORDS_COUNT_OFFSET);
-  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
-  return out;
+  return rebuildBatch(buf, at, body, codecOf(buf, at), keptCount, logAppendTime ? undefined : maxTimestamp);
 }
 
 /** One closed segment being rewritten into <base>.log.cleaned, a chunk at a time. */
