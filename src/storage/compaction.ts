@@ -6,10 +6,12 @@
 // closed segment left with no batch is deleted (the first one stays, empty, to keep logStartOffset).
 //
 // Batches in every codec are read (gzip, snappy, lz4, zstd: records/compression.ts) and a rewritten
-// batch is compressed again with its own codec. Kept whole, never looked into: control batches and
-// transactional batches (their records are not in the map either, so an aborted transaction never
-// hides an older value), and batches whose records do not decompress or parse. Records with a null
-// key are kept.
+// batch is compressed again with its own codec. Transactional batches are cleaned as Kafka does:
+// those of a committed transaction like any other (their records go into the map), those of an
+// aborted one (per the .txnindex) are removed whole and never hide an older value, and those of a
+// transaction still open (at or past the last stable offset) are kept whole and stay out of the map.
+// Kept whole, never looked into: control batches (the COMMIT and ABORT markers), and batches whose
+// records do not decompress or parse. Records with a null key are kept.
 // Tombstones (null value) that are the latest for their key go once delete.retention.ms has passed
 // since their segment's largest timestamp. No record younger than min.compaction.lag.ms is removed.
 //
@@ -26,13 +28,14 @@ import * as fs from 'node:fs';
 import { Reader } from '../protocol/primitives/reader.js';
 import { ProtocolError } from '../protocol/primitives/protocol-error.js';
 import {
-  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, CONTROL_FLAG_MASK, MAX_TIMESTAMP_OFFSET, RECORDS_COUNT_OFFSET, TIMESTAMP_TYPE_MASK,
-  TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64,
+  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, CONTROL_FLAG_MASK, MAX_TIMESTAMP_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET,
+  TIMESTAMP_TYPE_MASK, TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64,
 } from '../protocol/records/batch.js';
 import { batchRecords, codecOf, rebuildBatch } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
 import type { LogConfig } from './log.js';
 import { Segment, syncDir } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 /** Source bytes one compact() call reads at most (plus the rest of the chunk it is in). */
 export const CLEANER_BUDGET_BYTES = 4 * 1024 * 1024; // about 30 ms of work on a busy 2-core machine
@@ -68,6 +71,25 @@ export interface CleanerHost {
   readonly segments: readonly Segment[];
   /** Puts `fresh` where `old` was (null: `old` is gone) and accounts for the change in size. */
   replaceSegment(old: Segment, fresh: Segment | null): void;
+  /** Batches at or past it belong to transactions still open. */
+  readonly lastStableOffset: number;
+  /** The aborted transactions overlapping [from, to) (the .txnindex entries). */
+  abortedTransactions(from: number, to: number): AbortedTxn[];
+}
+
+/** Where a batch stands: no transaction, or a transaction still open, aborted or committed. */
+type TxnState = 'none' | 'open' | 'aborted' | 'committed';
+
+/** The transactions of one segment: the last stable offset and the aborted transactions in it. */
+interface TxnView { lastStableOffset: number; aborted: readonly AbortedTxn[] }
+
+/** A batch's transaction state; the markers themselves (control batches) are 'none'. */
+function txnStateAt(buf: Buffer, at: number, txns: TxnView): TxnState {
+  if ((buf.readInt16BE(at + ATTRIBUTES_OFFSET) & (TRANSACTIONAL_FLAG_MASK | CONTROL_FLAG_MASK)) !== TRANSACTIONAL_FLAG_MASK) return 'none';
+  const baseOffset = readBaseOffset(buf, at);
+  if (baseOffset >= txns.lastStableOffset) return 'open';
+  const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
+  return txns.aborted.some((t) => t.producerId === producerId && t.firstOffset <= baseOffset && baseOffset <= t.lastOffset) ? 'aborted' : 'committed';
 }
 
 
@@ -122,9 +144,8 @@ function forEachRecord(records: Buffer, count: number, visit: () => void): void 
 }
 
 /** The records section of the batch at buf[at, at + size) when the cleaner may look into it, else null. */
-function readableRecords(buf: Buffer, at: number, size: number): Buffer | null {
-  const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
-  if ((attributes & (CONTROL_FLAG_MASK | TRANSACTIONAL_FLAG_MASK)) !== 0) return null;
+function readableRecords(buf: Buffer, at: number, size: number, txn: TxnState): Buffer | null {
+  if ((buf.readInt16BE(at + ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) !== 0 || txn === 'open' || txn === 'aborted') return null;
   try {
     return batchRecords(buf, at, size);
   } catch {
@@ -135,8 +156,8 @@ function readableRecords(buf: Buffer, at: number, size: number): Buffer | null {
 const keyOf = (records: Buffer): string => records.toString('latin1', rec.keyStart, rec.keyStart + rec.keyLength);
 
 /** Adds the keyed records of one batch to the map (later offsets overwrite earlier ones). */
-function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: number): void {
-  const records = readableRecords(buf, at, size);
+function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: number, txns: TxnView): void {
+  const records = readableRecords(buf, at, size, txnStateAt(buf, at, txns));
   if (records === null) return;
   const baseOffset = readBaseOffset(buf, at);
   try {
@@ -151,6 +172,7 @@ function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: numbe
 /** The rules of one segment's rewrite, and what it found. */
 interface CleanContext {
   map: Map<string, number>;
+  txns: TxnView;
   nowMs: number;
   minCompactionLagMs: number;
   /** delete.retention.ms has passed since the segment's largest timestamp. */
@@ -169,10 +191,21 @@ interface CleanContext {
  */
 function cleanBatch(buf: Buffer, at: number, size: number, ctx: CleanContext): Buffer | null {
   const whole = buf.subarray(at, at + size);
-  const records = readableRecords(buf, at, size);
+  const txn = txnStateAt(buf, at, ctx.txns);
+  const count = buf.readInt32BE(at + RECORDS_COUNT_OFFSET);
+  if (txn === 'aborted') {
+    const age = ctx.nowMs - readInt64(buf, at + MAX_TIMESTAMP_OFFSET);
+    if (age < ctx.minCompactionLagMs) {
+      ctx.dueMs = Math.min(ctx.dueMs, ctx.nowMs - age + ctx.minCompactionLagMs);
+      return whole;
+    }
+    ctx.changed = true;
+    ctx.recordsRemoved += count;
+    return null;
+  }
+  const records = readableRecords(buf, at, size, txn);
   if (records === null) return whole;
   const baseOffset = readBaseOffset(buf, at);
-  const count = buf.readInt32BE(at + RECORDS_COUNT_OFFSET);
   const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
   const logAppendTime = (attributes & TIMESTAMP_TYPE_MASK) !== 0;
   const baseTimestamp = readInt64(buf, at + BASE_TIMESTAMP_OFFSET);
@@ -350,11 +383,21 @@ export class LogCleaner {
         return read;
       }
       const chunk = segment.read(this.mapPosition, CHUNK_BYTES);
-      for (let at = 0; at < chunk.length; at += batchSizeAt(chunk, at)) addToMap(this.map, chunk, at, batchSizeAt(chunk, at));
+      const txns = this.txnView(i);
+      for (let at = 0; at < chunk.length; at += batchSizeAt(chunk, at)) addToMap(this.map, chunk, at, batchSizeAt(chunk, at), txns);
       this.mapPosition += chunk.length;
       read += chunk.length;
     }
     return read;
+  }
+
+  /** The transactions of segments[i]; its aborted ones are looked up only when a transactional batch asks. */
+  private txnView(i: number): TxnView {
+    const { host } = this;
+    const from = host.segments[i]!.baseOffset;
+    const to = host.segments[i + 1]?.baseOffset ?? Number.MAX_SAFE_INTEGER;
+    let aborted: AbortedTxn[] | null = null;
+    return { lastStableOffset: host.lastStableOffset, get aborted() { return aborted ??= host.abortedTransactions(from, to); } };
   }
 
   /** Rewrites closed segments up to `budget` bytes read; ends the pass after the last one. */
@@ -376,7 +419,7 @@ export class LogCleaner {
         const largest = source.largestTimestamp();
         const deleteRetentionMs = config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS;
         this.rewrite = new SegmentRewrite(source, {
-          map: this.map, nowMs, minCompactionLagMs: config.minCompactionLagMs ?? 0,
+          map: this.map, txns: this.txnView(segments.indexOf(source)), nowMs, minCompactionLagMs: config.minCompactionLagMs ?? 0,
           tombstonesExpired: nowMs - largest > deleteRetentionMs, tombstonesDueMs: largest + deleteRetentionMs + 1,
           dueMs: Infinity, recordsRemoved: 0, changed: false,
         });

@@ -113,9 +113,12 @@ export class PartitionLog {
     this.dir = dir;
     this.config = config;
     this.now = now;
+    const log = this;
     this.cleaner = new LogCleaner({
       dir, config, segments: this.segments,
       replaceSegment: (old, fresh) => this.replaceSegment(old, fresh),
+      get lastStableOffset() { return log.lastStableOffset; },
+      abortedTransactions: (from, to) => this.collectAbortedTransactions(from, to),
     });
   }
 

@@ -448,3 +448,32 @@ test('a crash between any two steps of a pass leaves a log that recovers with ev
     log.close();
   });
 });
+
+test('transactional batches: committed ones are compacted like any other, aborted ones go whole, open ones stay whole', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, cfg({ segmentBytes: 100_000 }));
+  const txn = (producerId: number, pairs: Array<[string, string]>) => appendRaw(log, buildBatch({
+    baseTimestamp: T0, attributes: 0x10, producerId, producerEpoch: 0, baseSequence: 0,
+    records: pairs.map(([key, value]) => ({ key, value, timestampDelta: 0 })),
+  }));
+  put(log, [['a', 'plain-a'], ['b', 'plain-b'], ['c', 'plain-c']]); // 0-2
+  assert.equal(txn(1, [['a', 'txn1-a'], ['x', 'txn1-x']]), 3); // 3-4, committed at 5
+  assert.equal(log.writeTxnMarker(1, 0, true, 0, T0).offset, 5);
+  assert.equal(txn(2, [['b', 'txn2-b']]), 6); // aborted at 7
+  assert.equal(log.writeTxnMarker(2, 0, false, 0, T0).offset, 7);
+  assert.equal(txn(3, [['c', 'txn3-c']]), 8); // still open
+  log.close();
+  const rolled = PartitionLog.open(dir, cfg({ segmentBytes: 100_000, segmentMs: 1 }), () => T0 + HOUR);
+  assert.equal(rolled.lastStableOffset, 8);
+  put(rolled, [['z', 'active']], T0 + HOUR); // 9, rolls
+  const report = compactAll(rolled, T0 + HOUR);
+  const batches = decodeBatches(readAll(rolled));
+  assert.equal(report.completed?.recordsRemoved, 2); // plain-a, and the aborted txn2-b
+  assert.deepEqual(batches.map((b) => [b.baseOffset, b.lastOffset, (b.attributes & 0x20) !== 0]),
+    [[0, 2, false], [3, 4, false], [5, 5, true], [7, 7, true], [8, 8, false], [9, 9, false]]);
+  assert.deepEqual(batches.filter((b) => (b.attributes & 0x20) === 0).flatMap((b) => b.records.map((r) => [r.offset, str(r.key), str(r.value)])),
+    [[1, 'b', 'plain-b'], [2, 'c', 'plain-c'], [3, 'a', 'txn1-a'], [4, 'x', 'txn1-x'], [8, 'c', 'txn3-c'], [9, 'z', 'active']]);
+  assert.ok((batches[1]!.attributes & 0x10) !== 0, 'the committed batch is still transactional');
+  // read_committed still sees the aborted transaction's range as aborted, with nothing left in it
+  assert.deepEqual(rolled.readCommitted(0, 1 << 20).abortedTransactions.map((t) => [t.producerId, t.firstOffset]), [[2, 6]]);
+  rolled.close();
+}));
