@@ -18,8 +18,9 @@
 // survives restarts); logEndOffset is the active segment's next offset. The leader epoch cache
 // keeps where each leader epoch started (batches keep the epoch their producer wrote).
 // Retention deletes whole closed segments: those past retention.ms or beyond retention.bytes, and
-// those wholly below the log start offset; never the active one. Closed segments are fdatasynced when rolled, so recovery trusts them (and their indexes
-// when consistent) and rescans only the active segment. Compaction leaves offset gaps in closed
+// those wholly below the log start offset; never the active one. Closed segments are fdatasynced
+// when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
+// active segment. Compaction leaves offset gaps in closed
 // segments, never in the active one.
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
