@@ -16,6 +16,14 @@ export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12, 13, 14]);
 /** The leader epoch every partition has on a single broker that never changes leaders. */
 export { LEADER_EPOCH };
 
+/** The names a request lists more than once (Kafka answers each such entry INVALID_REQUEST). */
+export function repeated(names: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const n of names) (seen.has(n) ? twice : seen).add(n);
+  return twice;
+}
+
 export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
   const { config } = ctx.broker;
   const l = config.advertisedListeners.find((a) => a.name === ctx.conn.listenerName) ?? config.advertisedListeners[0]!;

@@ -8,6 +8,7 @@ import { checkTopicConfig } from '../../cluster/topic-config.js';
 import type { TopicInfo } from '../../cluster/topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RequestContext } from '../dispatcher.js';
+import { repeated } from './common.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 export const ConfigSource = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
@@ -25,15 +26,14 @@ export type ConfigChange = { configs: Record<string, string> } | { errorCode: nu
 export async function alterResources<R extends Resource>(
   ctx: RequestContext, resources: R[], validateOnly: boolean, change: (resource: R, topic: TopicInfo) => ConfigChange,
 ): Promise<ResourceOutcome[]> {
-  const seen = new Map<string, number>();
   const keyOf = (r: Resource): string => `${r.resourceType}:${r.resourceName}`;
-  for (const r of resources) seen.set(keyOf(r), (seen.get(keyOf(r)) ?? 0) + 1);
+  const twice = repeated(resources.map(keyOf));
   const out: ResourceOutcome[] = [];
   for (const r of resources) {
     const answer = (errorCode: number, errorMessage: string | null): void => {
       out.push({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
     };
-    if (seen.get(keyOf(r))! > 1) {
+    if (twice.has(keyOf(r))) {
       answer(ErrorCode.INVALID_REQUEST, `Duplicate resource ${r.resourceName} in the request.`);
       continue;
     }
@@ -78,5 +78,5 @@ export function refuse(errorCode: number, errorMessage: string): ConfigChange {
 
 /** A config named twice among a resource's changes. */
 export function duplicateName(names: string[]): string | undefined {
-  return names.find((n, i) => names.indexOf(n) !== i);
+  return repeated(names).values().next().value;
 }

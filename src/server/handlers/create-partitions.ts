@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../dispatcher.js';
+import { repeated } from './common.js';
 
 interface RequestTopic { name: string; count: number; assignments: { brokerIds: number[] }[] | null }
 
@@ -14,11 +15,10 @@ export const createPartitions: ApiHandler = {
   maxVersion: 3,
   async handle(ctx, req) {
     const topics = req.topics as RequestTopic[];
-    const seen = new Map<string, number>();
-    for (const t of topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const twice = repeated(topics.map((t) => t.name));
     const results = [];
     for (const t of topics) {
-      if (seen.get(t.name)! > 1) {
+      if (twice.has(t.name)) {
         results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` });
         continue;
       }
