@@ -1,10 +1,11 @@
-// Topic lifecycle on the main thread: create (with validation), auto-create, delete, and
-// opening every partition on its owning shard at start-up. Changes to the registry are made
-// one at a time, so concurrent CreateTopics/DeleteTopics requests never interleave.
+// Topic lifecycle on the main thread: create (with validation), auto-create, delete, adding
+// partitions, changing configs (handed to the open partitions on their shards), and opening every
+// partition on its owning shard at start-up. Changes to the registry are made one at a time, so
+// concurrent admin requests never interleave.
 import type { BrokerConfig } from '../config/index.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ShardPool, partitionKey } from '../workers/pool.js';
-import type { OpenResult } from '../workers/messages.js';
+import type { ConfigureItem, OpenResult } from '../workers/messages.js';
 import { checkTopicConfig, logConfigFor } from './topic-config.js';
 import { TopicRegistry, type TopicInfo, checkTopicName, newTopicId } from './topics.js';
 
@@ -56,12 +57,13 @@ export class Cluster {
     return (await Promise.all(chunks)).flat();
   }
 
-  private async openPartitions(topics: TopicInfo[]): Promise<OpenResult[]> {
-    return this.openScatter(this.openItems(topics));
+  /** Opens the partitions of `topics` from partition `from` on (a topic that grew: only its new ones). */
+  private async openPartitions(topics: TopicInfo[], from = 0): Promise<OpenResult[]> {
+    return this.openScatter(this.openItems(topics, from));
   }
 
-  private openItems(topics: TopicInfo[]) {
-    return topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({
+  private openItems(topics: TopicInfo[], from = 0) {
+    return topics.flatMap((t) => Array.from({ length: t.partitions - from }, (_, i) => i + from).map((p) => ({
       topic: t.name, partition: p,
       open: { key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs) },
     })));
@@ -141,6 +143,61 @@ export class Cluster {
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic, created: true };
   }
 
+  /**
+   * CreatePartitions: grows a topic to `count` partitions, the new ones opened on their shards before
+   * the registry says so. `assignments` (one replica list per new partition) may only name this broker.
+   */
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<TopicOutcome> {
+    return this.serial(async () => {
+      const fail = (errorCode: number, errorMessage: string): TopicOutcome => ({ errorCode, errorMessage });
+      const topic = this.topics.get(name);
+      if (topic === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+      if (topic.internal) return fail(ErrorCode.INVALID_REQUEST, `Cannot add partitions to the internal topic ${name}.`);
+      if (count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${count} partitions.`);
+      if (count < topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`);
+      if (count > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${MAX_PARTITIONS}, got ${count}.`);
+      if (assignments !== null) {
+        if (assignments.length !== count - topic.partitions) {
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
+        }
+        if (assignments.some((a) => a.length !== 1 || a[0] !== this.config.nodeId)) {
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment must name only broker ${this.config.nodeId}, the one broker of this cluster`);
+        }
+      }
+      if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+      const before = topic.partitions;
+      const grown = { ...topic, partitions: count };
+      const opened = await this.openPartitions([grown], before);
+      const failed = opened.find((o) => o.errorCode !== ErrorCode.NONE);
+      if (failed !== undefined) {
+        await this.dropPartitions(grown, before);
+        return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the log of ${failed.key}: ${failed.error ?? ''}`);
+      }
+      topic.partitions = count;
+      this.topics.update(topic);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
+  /**
+   * Gives a topic a new set of configs (already validated), persisted in the registry, then hands
+   * the resulting LogConfig to every open partition of it on its shard.
+   */
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<TopicOutcome> {
+    return this.serial(async () => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+      topic.configs = configs;
+      this.topics.update(topic);
+      const config = logConfigFor(this.config, configs);
+      const items = Array.from({ length: topic.partitions }, (_, p) => p);
+      await this.shards.scatter<number, boolean>(items, (p) => this.shardFor(name, p), (list) => ({
+        op: 'configure', items: list.map((p): ConfigureItem => ({ key: partitionKey(name, p), config })),
+      }));
+      return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    });
+  }
+
   deleteTopic(name: string): Promise<TopicOutcome> {
     return this.serial(async () => {
       const topic = this.topics.get(name);
@@ -153,8 +210,8 @@ export class Cluster {
     });
   }
 
-  private async dropPartitions(topic: TopicInfo): Promise<void> {
-    const ps = Array.from({ length: topic.partitions }, (_, p) => p);
+  private async dropPartitions(topic: TopicInfo, from = 0): Promise<void> {
+    const ps = Array.from({ length: topic.partitions - from }, (_, i) => i + from);
     await this.shards.scatter<number, boolean>(ps, (p) => this.shardFor(topic.name, p), (list) => ({ op: 'delete', keys: list.map((p) => partitionKey(topic.name, p)) }));
   }
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { writeFileDurably } from '../storage/segment.js';
 
 export interface TopicInfo {
   name: string;
@@ -67,6 +68,12 @@ export class TopicRegistry {
     this.persist();
   }
 
+  /** Persists a change to a registered topic's partitions or configs. */
+  update(topic: TopicInfo): void {
+    if (this.byName.get(topic.name) !== topic) throw new Error(`topic ${topic.name} is not registered`);
+    this.persist();
+  }
+
   remove(name: string): TopicInfo | undefined {
     const topic = this.byName.get(name);
     if (topic === undefined) return undefined;
@@ -87,19 +94,7 @@ export class TopicRegistry {
 
   /** Write to a temp file, fsync, rename over the old one, fsync the directory. */
   private persist(): void {
-    const dir = this.logDirs[0]!;
-    const file = path.join(dir, REGISTRY_FILE);
-    const tmp = `${file}.tmp`;
     const body = JSON.stringify({ version: 1, topics: [...this.byName.values()] }, null, 1);
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, body);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+    writeFileDurably(path.join(this.logDirs[0]!, REGISTRY_FILE), body);
   }
 }

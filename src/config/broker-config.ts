@@ -36,6 +36,12 @@ export interface BrokerConfig {
   logRetentionCheckIntervalMs: number; // log.retention.check.interval.ms
   logFlushIntervalMessages: number; // log.flush.interval.messages; Long.MAX_VALUE -> MAX_SAFE_INTEGER
   logIndexIntervalBytes: number; // log.index.interval.bytes
+  logCleanupPolicy: string[]; // log.cleanup.policy: topics' default cleanup.policy
+  compressionType: string; // compression.type: topics' default (producer keeps the producer's codec)
+  logMessageTimestampType: string; // log.message.timestamp.type: topics' default message.timestamp.type
+  minInsyncReplicas: number; // min.insync.replicas: topics' default
+  logCleanerDeleteRetentionMs: number; // log.cleaner.delete.retention.ms: topics' default delete.retention.ms
+  logCleanerMinCompactionLagMs: number; // log.cleaner.min.compaction.lag.ms: topics' default min.compaction.lag.ms
   logCleanerEnable: boolean; // log.cleaner.enable: compact topics with cleanup.policy=compact
   logCleanerBackoffMs: number; // log.cleaner.backoff.ms: the cleaner's pause when it has nothing to do
   workerThreads: number; // samsa.worker.threads
@@ -63,4 +69,6 @@ export interface BrokerConfig {
   transactionAbortTimedOutTransactionCleanupIntervalMs: number; // transaction.abort.timed.out.transaction.cleanup.interval.ms
   transactionalIdExpirationMs: number; // transactional.id.expiration.ms
   producerIdExpirationMs: number; // producer.id.expiration.ms: idle producers' state goes (checked with retention)
+  /** The keys set in the properties file or by --override, as written (DescribeConfigs' STATIC_BROKER_CONFIG). */
+  staticConfigs: Record<string, string>;
 }

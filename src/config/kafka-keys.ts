@@ -36,15 +36,11 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   // log
   'log.flush.interval.ms',
   'log.flush.scheduler.interval.ms',
-  'log.cleanup.policy',
   'log.index.size.max.bytes',
-  'log.message.timestamp.type',
   'log.roll.jitter.ms',
   'log.roll.jitter.hours',
   'log.segment.delete.delay.ms',
-  'compression.type',
   // replication and topics
-  'min.insync.replicas',
   'unclean.leader.election.enable',
   'auto.leader.rebalance.enable',
   'delete.topic.enable',

@@ -37,6 +37,7 @@ export function resolveConfig(raw: ReadonlyMap<string, string>): { config: Broke
     if (def.field !== null) fields[def.field] = settings.get(def.key);
   }
   const config = fields as unknown as BrokerConfig;
+  config.staticConfigs = Object.fromEntries([...raw].filter(([key]) => KEYS.has(key)));
   deriveFields(config, settings, warnings);
   return { config, warnings };
 }

@@ -18,7 +18,7 @@ export const GENERATED_APIS: readonly string[] = [
   'JoinGroup', 'Heartbeat', 'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups',
   'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords', 'InitProducerId',
   'OffsetForLeaderEpoch', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit',
-  'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs',
+  'DescribeConfigs', 'AlterConfigs', 'DescribeLogDirs', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs',
   'OffsetDelete', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions',
   'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'DescribeTopicPartitions',
 ];

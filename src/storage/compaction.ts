@@ -5,10 +5,13 @@
 // lastOffsetDelta, each kept record its offsetDelta; a batch left with no record is dropped, and a
 // closed segment left with no batch is deleted (the first one stays, empty, to keep logStartOffset).
 //
-// Kept whole, never looked into: control batches and transactional batches (their records are not in
-// the map either, so an aborted transaction never hides an older value), batches compressed with
-// snappy/lz4/zstd (Node has no decoder), and batches whose records do not parse. Uncompressed and gzip
-// batches are rewritten (gzip ones gzipped again). Records with a null key are kept.
+// Batches in every codec are read (gzip, snappy, lz4, zstd: records/compression.ts) and a rewritten
+// batch is compressed again with its own codec. Transactional batches are cleaned as Kafka does:
+// those of a committed transaction like any other (their records go into the map), those of an
+// aborted one (per the .txnindex) are removed whole and never hide an older value, and those of a
+// transaction still open (at or past the last stable offset) are kept whole and stay out of the map.
+// Kept whole, never looked into: control batches (the COMMIT and ABORT markers), and batches whose
+// records do not decompress or parse. Records with a null key are kept.
 // Tombstones (null value) that are the latest for their key go once delete.retention.ms has passed
 // since their segment's largest timestamp. No record younger than min.compaction.lag.ms is removed.
 //
@@ -22,24 +25,22 @@
 // and reads run between calls. A stale map is safe: appends only add newer records, so it can only
 // make the cleaner keep a record it might have removed.
 import * as fs from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { crc32c } from '@node-rs/crc32';
 import { Reader } from '../protocol/primitives/reader.js';
 import { ProtocolError } from '../protocol/primitives/protocol-error.js';
 import {
-  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_SIZE, BATCH_LENGTH_OFFSET, COMPRESSION_CODEC_MASK,
-  CONTROL_FLAG_MASK, CRC_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORDS_COUNT_OFFSET, TIMESTAMP_TYPE_MASK,
-  TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64, writeInt64,
+  ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, CONTROL_FLAG_MASK, MAX_TIMESTAMP_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET,
+  TIMESTAMP_TYPE_MASK, TRANSACTIONAL_FLAG_MASK, batchSizeAt, readBaseOffset, readInt64,
 } from '../protocol/records/batch.js';
+import { batchRecords, codecOf, rebuildBatch } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
 import type { LogConfig } from './log.js';
 import { Segment, syncDir } from './segment.js';
+import type { AbortedTxn } from './txn-index.js';
 
 /** Source bytes one compact() call reads at most (plus the rest of the chunk it is in). */
 export const CLEANER_BUDGET_BYTES = 4 * 1024 * 1024; // about 30 ms of work on a busy 2-core machine
 export const DEFAULT_DELETE_RETENTION_MS = 86400000;
 const CHUNK_BYTES = 1024 * 1024;
-const GZIP = 1;
 
 export interface CleanedPass {
   /** Closed segments rewritten, and those deleted because nothing in them was left. */
@@ -70,6 +71,25 @@ export interface CleanerHost {
   readonly segments: readonly Segment[];
   /** Puts `fresh` where `old` was (null: `old` is gone) and accounts for the change in size. */
   replaceSegment(old: Segment, fresh: Segment | null): void;
+  /** Batches at or past it belong to transactions still open. */
+  readonly lastStableOffset: number;
+  /** The aborted transactions overlapping [from, to) (the .txnindex entries). */
+  abortedTransactions(from: number, to: number): AbortedTxn[];
+}
+
+/** Where a batch stands: no transaction, or a transaction still open, aborted or committed. */
+type TxnState = 'none' | 'open' | 'aborted' | 'committed';
+
+/** The transactions of one segment: the last stable offset and the aborted transactions in it. */
+interface TxnView { lastStableOffset: number; aborted: readonly AbortedTxn[] }
+
+/** A batch's transaction state; the markers themselves (control batches) are 'none'. */
+function txnStateAt(buf: Buffer, at: number, txns: TxnView): TxnState {
+  if ((buf.readInt16BE(at + ATTRIBUTES_OFFSET) & (TRANSACTIONAL_FLAG_MASK | CONTROL_FLAG_MASK)) !== TRANSACTIONAL_FLAG_MASK) return 'none';
+  const baseOffset = readBaseOffset(buf, at);
+  if (baseOffset >= txns.lastStableOffset) return 'open';
+  const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
+  return txns.aborted.some((t) => t.producerId === producerId && t.firstOffset <= baseOffset && baseOffset <= t.lastOffset) ? 'aborted' : 'committed';
 }
 
 
@@ -124,15 +144,10 @@ function forEachRecord(records: Buffer, count: number, visit: () => void): void 
 }
 
 /** The records section of the batch at buf[at, at + size) when the cleaner may look into it, else null. */
-function readableRecords(buf: Buffer, at: number, size: number): Buffer | null {
-  const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
-  if ((attributes & (CONTROL_FLAG_MASK | TRANSACTIONAL_FLAG_MASK)) !== 0) return null;
-  const body = buf.subarray(at + BATCH_HEADER_SIZE, at + size);
-  const codec = attributes & COMPRESSION_CODEC_MASK;
-  if (codec === 0) return body;
-  if (codec !== GZIP) return null;
+function readableRecords(buf: Buffer, at: number, size: number, txn: TxnState): Buffer | null {
+  if ((buf.readInt16BE(at + ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) !== 0 || txn === 'open' || txn === 'aborted') return null;
   try {
-    return gunzipSync(body);
+    return batchRecords(buf, at, size);
   } catch {
     return null;
   }
@@ -141,8 +156,8 @@ function readableRecords(buf: Buffer, at: number, size: number): Buffer | null {
 const keyOf = (records: Buffer): string => records.toString('latin1', rec.keyStart, rec.keyStart + rec.keyLength);
 
 /** Adds the keyed records of one batch to the map (later offsets overwrite earlier ones). */
-function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: number): void {
-  const records = readableRecords(buf, at, size);
+function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: number, txns: TxnView): void {
+  const records = readableRecords(buf, at, size, txnStateAt(buf, at, txns));
   if (records === null) return;
   const baseOffset = readBaseOffset(buf, at);
   try {
@@ -157,6 +172,7 @@ function addToMap(map: Map<string, number>, buf: Buffer, at: number, size: numbe
 /** The rules of one segment's rewrite, and what it found. */
 interface CleanContext {
   map: Map<string, number>;
+  txns: TxnView;
   nowMs: number;
   minCompactionLagMs: number;
   /** delete.retention.ms has passed since the segment's largest timestamp. */
@@ -175,10 +191,21 @@ interface CleanContext {
  */
 function cleanBatch(buf: Buffer, at: number, size: number, ctx: CleanContext): Buffer | null {
   const whole = buf.subarray(at, at + size);
-  const records = readableRecords(buf, at, size);
+  const txn = txnStateAt(buf, at, ctx.txns);
+  const count = buf.readInt32BE(at + RECORDS_COUNT_OFFSET);
+  if (txn === 'aborted') {
+    const age = ctx.nowMs - readInt64(buf, at + MAX_TIMESTAMP_OFFSET);
+    if (age < ctx.minCompactionLagMs) {
+      ctx.dueMs = Math.min(ctx.dueMs, ctx.nowMs - age + ctx.minCompactionLagMs);
+      return whole;
+    }
+    ctx.changed = true;
+    ctx.recordsRemoved += count;
+    return null;
+  }
+  const records = readableRecords(buf, at, size, txn);
   if (records === null) return whole;
   const baseOffset = readBaseOffset(buf, at);
-  const count = buf.readInt32BE(at + RECORDS_COUNT_OFFSET);
   const attributes = buf.readInt16BE(at + ATTRIBUTES_OFFSET);
   const logAppendTime = (attributes & TIMESTAMP_TYPE_MASK) !== 0;
   const baseTimestamp = readInt64(buf, at + BASE_TIMESTAMP_OFFSET);
@@ -215,17 +242,9 @@ function cleanBatch(buf: Buffer, at: number, size: number, ctx: CleanContext): B
   ctx.changed = true;
   ctx.recordsRemoved += count - keptCount;
   if (keptCount === 0) return null;
-  let body: Buffer = Buffer.allocUnsafe(keptBytes);
+  const body = Buffer.allocUnsafe(keptBytes);
   for (let i = 0, pos = 0; i < kept.length; i += 2) pos += records.copy(body, pos, kept[i]!, kept[i + 1]!);
-  if ((attributes & COMPRESSION_CODEC_MASK) === GZIP) body = gzipSync(body);
-  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + body.length);
-  buf.copy(out, 0, at, at + BATCH_HEADER_SIZE);
-  body.copy(out, BATCH_HEADER_SIZE);
-  out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  if (!logAppendTime) writeInt64(out, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  out.writeInt32BE(keptCount, RECORDS_COUNT_OFFSET);
-  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
-  return out;
+  return rebuildBatch(buf, at, body, codecOf(buf, at), keptCount, logAppendTime ? undefined : maxTimestamp);
 }
 
 /** One closed segment being rewritten into <base>.log.cleaned, a chunk at a time. */
@@ -364,11 +383,21 @@ export class LogCleaner {
         return read;
       }
       const chunk = segment.read(this.mapPosition, CHUNK_BYTES);
-      for (let at = 0; at < chunk.length; at += batchSizeAt(chunk, at)) addToMap(this.map, chunk, at, batchSizeAt(chunk, at));
+      const txns = this.txnView(i);
+      for (let at = 0; at < chunk.length; at += batchSizeAt(chunk, at)) addToMap(this.map, chunk, at, batchSizeAt(chunk, at), txns);
       this.mapPosition += chunk.length;
       read += chunk.length;
     }
     return read;
+  }
+
+  /** The transactions of segments[i]; its aborted ones are looked up only when a transactional batch asks. */
+  private txnView(i: number): TxnView {
+    const { host } = this;
+    const from = host.segments[i]!.baseOffset;
+    const to = host.segments[i + 1]?.baseOffset ?? Number.MAX_SAFE_INTEGER;
+    let aborted: AbortedTxn[] | null = null;
+    return { lastStableOffset: host.lastStableOffset, get aborted() { return aborted ??= host.abortedTransactions(from, to); } };
   }
 
   /** Rewrites closed segments up to `budget` bytes read; ends the pass after the last one. */
@@ -390,7 +419,7 @@ export class LogCleaner {
         const largest = source.largestTimestamp();
         const deleteRetentionMs = config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS;
         this.rewrite = new SegmentRewrite(source, {
-          map: this.map, nowMs, minCompactionLagMs: config.minCompactionLagMs ?? 0,
+          map: this.map, txns: this.txnView(segments.indexOf(source)), nowMs, minCompactionLagMs: config.minCompactionLagMs ?? 0,
           tombstonesExpired: nowMs - largest > deleteRetentionMs, tombstonesDueMs: largest + deleteRetentionMs + 1,
           dueMs: Infinity, recordsRemoved: 0, changed: false,
         });

@@ -11,10 +11,16 @@
 // when a segment rolls and on close; open loads the latest snapshot at or below the log end offset
 // and replays the batch headers after it, rebuilding the .txnindex entries of that range.
 //
-// Directory: <baseOffset:20 digits>.log/.index/.timeindex(/.txnindex) per segment and
-// <offset:20 digits>.snapshot (see file-names.ts), nothing else. logStartOffset is the first segment's base offset; logEndOffset is the active segment's next
-// offset. Closed segments are fdatasynced when rolled, so recovery trusts them (and their indexes
-// when consistent) and rescans only the active segment. Compaction leaves offset gaps in closed
+// Directory: <baseOffset:20 digits>.log/.index/.timeindex(/.txnindex) per segment,
+// <offset:20 digits>.snapshot (see file-names.ts), leader-epoch-checkpoint and
+// log-start-offset-checkpoint (checkpoint.ts). logStartOffset is the first segment's base offset, or
+// more when DeleteRecords moved it inside that segment (then it is in the checkpoint file, so it
+// survives restarts); logEndOffset is the active segment's next offset. The leader epoch cache
+// keeps where each leader epoch started (batches keep the epoch their producer wrote).
+// Retention deletes whole closed segments: those past retention.ms or beyond retention.bytes, and
+// those wholly below the log start offset; never the active one. Closed segments are fdatasynced
+// when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
+// active segment. Compaction leaves offset gaps in closed
 // segments, never in the active one.
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
@@ -28,6 +34,8 @@ import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type Comp
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
 import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
+import { LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { Segment, syncDir } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
 
@@ -97,14 +105,21 @@ export class PartitionLog {
   readonly producers = new ProducerStateManager();
   /** The offset of the latest producer state snapshot; -1 when there is none. */
   private snapshotOffset = -1;
+  /** The log start offset as DeleteRecords last set it (the first segment's base offset may pass it). */
+  private startOffset = 0;
+  /** Leader epochs and their start offsets (leader-epoch-checkpoint). */
+  leaderEpochs!: LeaderEpochCache;
 
   private constructor(dir: string, config: LogConfig, now: () => number) {
     this.dir = dir;
     this.config = config;
     this.now = now;
+    const log = this;
     this.cleaner = new LogCleaner({
       dir, config, segments: this.segments,
       replaceSegment: (old, fresh) => this.replaceSegment(old, fresh),
+      get lastStableOffset() { return log.lastStableOffset; },
+      abortedTransactions: (from, to) => this.collectAbortedTransactions(from, to),
     });
   }
 
@@ -116,7 +131,7 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return Math.max(this.startOffset, this.segments[0]!.baseOffset);
   }
 
   get logEndOffset(): number {
@@ -178,6 +193,13 @@ export class PartitionLog {
     this.active = this.segments[this.segments.length - 1]!;
     if (this.active.size > 0 && this.active.rollReferenceMs < 0) this.active.rollReferenceMs = this.now();
     for (const segment of this.segments) this.totalBytes += segment.size;
+    const checkpointed = readCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT, 1)?.[0]?.[0] ?? 0;
+    this.startOffset = Math.min(checkpointed, this.logEndOffset);
+    this.leaderEpochs = new LeaderEpochCache(this.dir);
+    this.leaderEpochs.truncateFromEnd(this.logEndOffset);
+    this.leaderEpochs.truncateFromStart(this.logStartOffset);
+    // a log from before the cache existed: everything in it was written in the one epoch there is
+    if (this.leaderEpochs.latestEpoch < 0 && this.logEndOffset > this.logStartOffset) this.leaderEpochs.assign(LEADER_EPOCH, this.logStartOffset);
     this.loadProducerState();
   }
 
@@ -190,7 +212,7 @@ export class PartitionLog {
     const snapshot = loadLatestSnapshot(this.dir, this.logEndOffset);
     if (snapshot !== null) this.producers.load(snapshot.producers);
     this.snapshotOffset = snapshot?.offset ?? -1;
-    const from = Math.max(snapshot?.offset ?? 0, this.logStartOffset);
+    const from = Math.max(snapshot?.offset ?? 0, this.segments[0]!.baseOffset);
     for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       segment.txnIndex.truncateTo(from);
@@ -272,6 +294,7 @@ export class PartitionLog {
       }
       offset = last + 1;
     }
+    this.leaderEpochs.assign(LEADER_EPOCH, baseOffset);
     this.totalBytes += records.length;
     this.messagesSinceFlush += messages;
     if (this.messagesSinceFlush >= this.config.flushIntervalMessages) this.flush();
@@ -315,15 +338,19 @@ export class PartitionLog {
       segment.size + bytes > Math.min(this.config.segmentBytes, MAX_SEGMENT_BYTES)
       || now - segment.rollReferenceMs > this.config.segmentMs
       || lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET
-    )) {
-      segment.closeForAppends();
-      const next = Segment.create(this.dir, segment.nextOffset);
-      syncDir(this.dir);
-      this.segments.push(next);
-      this.active = next;
-      this.takeSnapshot(next.baseOffset);
-    }
+    )) this.roll();
     if (this.active.rollReferenceMs < 0) this.active.rollReferenceMs = now;
+  }
+
+  /** Closes the active segment and starts a new one at the log end offset. */
+  private roll(): void {
+    const segment = this.active;
+    segment.closeForAppends();
+    const next = Segment.create(this.dir, segment.nextOffset);
+    syncDir(this.dir);
+    this.segments.push(next);
+    this.active = next;
+    this.takeSnapshot(next.baseOffset);
   }
 
   /** The batches from `offset` on, up to maxBytes (at least one), read into `alloc` (Segment.read). */
@@ -384,7 +411,7 @@ export class PartitionLog {
     for (const segment of this.segments) {
       if (segment.maxTimestamp < timestamp) continue;
       if (segment.offsetForTimestamp(timestamp, this.found)) {
-        return { offset: this.found.offset, timestamp: this.found.timestamp };
+        return { offset: Math.max(this.found.offset, this.logStartOffset), timestamp: this.found.timestamp };
       }
     }
     return null;
@@ -402,21 +429,50 @@ export class PartitionLog {
     return result;
   }
 
+  /**
+   * Deletes whole closed segments, oldest first: those wholly below the log start offset, and with
+   * cleanup.policy delete those past retention.ms or beyond retention.bytes. Answers how many went.
+   */
   enforceRetention(nowMs: number): number {
-    if (this.config.delete === false) return 0;
-    let deleted = 0;
+    if (this.closed || this.failure !== null) return 0;
     const { retentionMs, retentionBytes } = this.config;
+    const policyDelete = this.config.delete !== false;
+    let deleted = 0;
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
-      const expired = retentionMs >= 0 && nowMs - oldest.largestTimestamp() > retentionMs;
-      const oversize = retentionBytes >= 0 && this.totalBytes - oldest.size >= retentionBytes;
-      if (!expired && !oversize) break;
+      const belowStart = this.segments[1]!.baseOffset <= this.startOffset;
+      const expired = policyDelete && retentionMs >= 0 && nowMs - oldest.largestTimestamp() > retentionMs;
+      const oversize = policyDelete && retentionBytes >= 0 && this.totalBytes - oldest.size >= retentionBytes;
+      if (!belowStart && !expired && !oversize) break;
       this.segments.shift();
       this.totalBytes -= oldest.size;
       oldest.delete();
       deleted++;
     }
+    if (deleted > 0) this.leaderEpochs.truncateFromStart(this.logStartOffset);
     return deleted;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (made durable in the checkpoint file
+   * before this returns) and deletes the segments wholly below it. OFFSET_OUT_OF_RANGE past the log
+   * end offset; an offset at or below the log start offset changes nothing. Answers the log start
+   * offset (Kafka's low watermark).
+   */
+  deleteRecordsBefore(offset: number): { code: number; logStartOffset: number } {
+    if (offset < 0 || offset > this.logEndOffset) return { code: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: this.logStartOffset };
+    if (offset > this.logStartOffset) {
+      writeCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT, [[offset]]);
+      this.startOffset = offset;
+      this.enforceRetention(this.now());
+      this.leaderEpochs.truncateFromStart(this.logStartOffset);
+    }
+    return { code: ErrorCode.NONE, logStartOffset: this.logStartOffset };
+  }
+
+  /** Topic configs changed while the log is open: later appends, retention and compaction follow them. */
+  reconfigure(config: LogConfig): void {
+    Object.assign(this.config, config);
   }
 
   /**

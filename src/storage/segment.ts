@@ -5,6 +5,7 @@
 // size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
 // whole batches as one standalone Buffer. Only the last segment of a log is appended to.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
   batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
@@ -30,6 +31,20 @@ export function syncDir(dir: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Replaces `file` whole or not at all: written to <file>.tmp, fsynced, renamed over it, directory fsynced. */
+export function writeFileDurably(file: string, body: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, body);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  syncDir(path.dirname(file));
 }
 
 export function readFully(fd: number, buf: Buffer, off: number, len: number, position: number): number {

@@ -15,6 +15,8 @@ export interface ProduceItem {
   key: PartitionKey; start: number; length: number; maxMessageBytes: number;
   /** message.timestamp.type=LogAppendTime: the broker stamps each batch with its append time. */
   logAppendTime: boolean;
+  /** compression.type as a codec (records/compression.ts): batches in another one are recompressed; -1 or absent (producer) keeps them. */
+  compression?: number;
 }
 export interface ProduceResult { errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
 
@@ -60,7 +62,22 @@ export type ShardTask =
   | { op: 'batch'; tasks: ShardTask[] }
   /** The shard's counters and its partitions' offsets and sizes, for /metrics; answers ShardStats. */
   | { op: 'stats' }
+  /** New topic configs for open partitions; answers boolean[] (whether each was open). */
+  | { op: 'configure'; items: ConfigureItem[] }
+  /** DeleteRecords: moves each log start offset up; answers DeleteRecordsResult[]. */
+  | { op: 'deleteRecords'; items: DeleteRecordsItem[] }
+  /** OffsetForLeaderEpoch from each partition's leader epoch cache; answers EpochEndOffsetResult[]. */
+  | { op: 'epochEndOffsets'; items: EpochEndOffsetItem[] }
+  /** Each partition's size on disk (DescribeLogDirs); answers number[] (-1: not open here). */
+  | { op: 'sizes'; keys: PartitionKey[] }
   | { op: 'close' };
+
+export interface ConfigureItem { key: PartitionKey; config: LogConfig }
+/** offset -1: the high watermark (the log end offset). */
+export interface DeleteRecordsItem { key: PartitionKey; offset: number }
+export interface DeleteRecordsResult { errorCode: number; lowWatermark: number }
+export interface EpochEndOffsetItem { key: PartitionKey; leaderEpoch: number }
+export interface EpochEndOffsetResult { errorCode: number; leaderEpoch: number; endOffset: number }
 
 /** One task's outcome inside a batch: its answer, or the error it threw. */
 export type BatchAnswer = { ok: true; value: unknown } | { ok: false; error: string };

@@ -2,17 +2,21 @@
 // produced batches (checking idempotent and transactional producers against each log's producer
 // state), writes transaction markers, reads stored batches out untouched for Fetch (below the last
 // stable offset for read_committed), answers offset lookups and producer descriptions, and runs
-// retention, producer expiry and compaction over its logs.
+// retention, producer expiry and compaction over its logs. Batches in another codec than the topic's
+// compression.type are recompressed before they are appended. Topic config changes, DeleteRecords,
+// leader epoch lookups and partition sizes (DescribeLogDirs) are served here too.
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
 import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
 import { ReadArena, type ArenaMemory } from './read-arena.js';
-import { checkProducedBatch, scanBatches, stampLogAppendTime } from '../protocol/records/batch.js';
+import { checkProducedBatch, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
+import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
-  type CompactResult, type DescribeProducersResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
+  type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
+  type EpochEndOffsetItem, type EpochEndOffsetResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
   type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
   type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
@@ -22,6 +26,8 @@ const logs = new Map<PartitionKey, PartitionLog>();
 /** Where Fetch reads go (the main thread writes them to the socket from there and releases them). */
 const arenaMemory = (Piscina.workerData as { arena?: ArenaMemory } | undefined)?.arena;
 const arena = arenaMemory === undefined ? null : new ReadArena(arenaMemory);
+// zstd's WebAssembly, before the first task
+await loadCodecs();
 
 function open(partitions: OpenPartition[]): OpenResult[] {
   return partitions.map(({ key, dir, config }) => {
@@ -37,16 +43,25 @@ function open(partitions: OpenPartition[]): OpenResult[] {
 }
 
 function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
-  return items.map(({ key, start, length, maxMessageBytes, logAppendTime }) => {
+  return items.map(({ key, start, length, maxMessageBytes, logAppendTime, compression = -1 }) => {
     const log = logs.get(key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const records = Buffer.from(sab, start, length);
-    const scan = scanBatches(records);
+    let records: Buffer = Buffer.from(sab, start, length);
+    let scan = scanBatches(records);
     if (scan.code !== ErrorCode.NONE) return produceError(scan.code, log);
     for (const batch of scan.batches) {
       if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
       const code = checkProducedBatch(batch);
       if (code !== ErrorCode.NONE) return produceError(code, log);
+    }
+    if (compression >= 0) {
+      const recompressed = recompress(records, scan.batches, compression);
+      if (recompressed === null) return produceError(ErrorCode.CORRUPT_MESSAGE, log);
+      if (recompressed !== records) {
+        records = recompressed;
+        scan = scanBatches(records);
+        if (scan.batches.some((b) => b.size > maxMessageBytes)) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
+      }
     }
     const appendTime = logAppendTime ? Date.now() : -1;
     if (logAppendTime) for (const batch of scan.batches) stampLogAppendTime(records, batch, appendTime);
@@ -55,13 +70,22 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
       if (code !== ErrorCode.NONE) return produceError(code, log);
       // a retried batch already appended: its original offset, nothing new to wake fetches for
       if (duplicate) return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: 0, bytes: 0 };
-      countAppend(key, length, scan.records);
-      return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: length };
+      countAppend(key, records.length, scan.records);
+      return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: records.length };
     } catch (err) {
       console.error(`append to ${key} failed: ${String(err)}`);
       return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);
     }
   });
+}
+
+/** The batches in the topic's codec (the same buffer when they all are), or null when one does not decompress. */
+function recompress(records: Buffer, batches: BatchInfo[], codec: number): Buffer | null {
+  try {
+    return recompressBatches(records, batches, codec) ?? records;
+  } catch {
+    return null;
+  }
 }
 
 function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
@@ -203,6 +227,43 @@ function compact(nowMs: number): CompactResult {
   return result;
 }
 
+/** New topic configs for open partitions (AlterConfigs, IncrementalAlterConfigs). */
+function configure(items: ConfigureItem[]): boolean[] {
+  return items.map(({ key, config }) => {
+    const log = logs.get(key);
+    log?.reconfigure(config);
+    return log !== undefined;
+  });
+}
+
+function deleteRecords(items: DeleteRecordsItem[]): DeleteRecordsResult[] {
+  return items.map(({ key, offset }) => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+    try {
+      const { code, logStartOffset } = log.deleteRecordsBefore(offset < 0 ? log.logEndOffset : offset);
+      return { errorCode: code, lowWatermark: code === ErrorCode.NONE ? logStartOffset : -1 };
+    } catch (err) {
+      console.error(`delete records of ${key} failed: ${String(err)}`);
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+    }
+  });
+}
+
+function epochEndOffsets(items: EpochEndOffsetItem[]): EpochEndOffsetResult[] {
+  return items.map(({ key, leaderEpoch }) => {
+    const log = logs.get(key);
+    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderEpoch: -1, endOffset: -1 };
+    const [epoch, endOffset] = log.leaderEpochs.endOffsetFor(leaderEpoch, log.logEndOffset);
+    return { errorCode: ErrorCode.NONE, leaderEpoch: epoch, endOffset };
+  });
+}
+
+/** Bytes on disk of each partition (-1 when it is not open here). */
+function sizes(keys: PartitionKey[]): number[] {
+  return keys.map((key) => logs.get(key)?.sizeInBytes ?? -1);
+}
+
 function close(): number {
   for (const log of logs.values()) log.close();
   const n = logs.size;
@@ -253,6 +314,10 @@ function runTask(task: Exclude<ShardTask, { op: 'batch' }>): unknown {
     case 'describeProducers': return describeProducers(task.keys);
     case 'compact': return compact(task.nowMs);
     case 'stats': return shardStats(logs);
+    case 'configure': return configure(task.items);
+    case 'deleteRecords': return deleteRecords(task.items);
+    case 'epochEndOffsets': return epochEndOffsets(task.items);
+    case 'sizes': return sizes(task.keys);
     case 'close': return close();
   }
 }

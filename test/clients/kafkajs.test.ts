@@ -1,5 +1,5 @@
 // kafkajs 2.2.4 against a real Samsa broker process: admin (create/list/describe/delete topics,
-// offsets by time), producing with keys, headers, explicit and key-hashed partitions, acks -1/1/0
+// offsets by time, describe and alter configs, create partitions, delete records), producing with keys, headers, explicit and key-hashed partitions, acks -1/1/0
 // and gzip. kafkajs has no assign-only consumer, so what it produced is read back with the
 // raw-protocol helper and compared record by record; its group consumer is tested in
 // kafkajs-groups.test.ts.
@@ -13,7 +13,7 @@ import { errorTypes, eventually } from '../helpers/clients.js';
 import { decodeBatches, type DecodedRecord } from '../helpers/record-batch.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 
-const { Kafka, CompressionTypes, logLevel, Partitioners } = kafkajs;
+const { Kafka, CompressionTypes, ConfigResourceTypes, logLevel, Partitioners } = kafkajs;
 
 let broker: BrokerProcess;
 let kafka: InstanceType<typeof Kafka>;
@@ -151,6 +151,72 @@ describe('kafkajs admin', () => {
     assert.equal(await admin.createTopics({ topics: [{ topic: 'kj-doomed', numPartitions: 1 }] }), true);
     const sent = await producer.send({ topic: 'kj-doomed', acks: -1, messages: [{ value: 'again' }] });
     assert.equal(sent[0]!.baseOffset, '0');
+  });
+});
+
+describe('kafkajs admin: configs, partitions and records', () => {
+  const configsOf = async (topic: string, names?: string[]) => {
+    const res = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: names }], includeSynonyms: true });
+    assert.equal(res.resources[0]!.errorCode, 0);
+    return new Map(res.resources[0]!.configEntries.map((e) => [e.configName, e]));
+  };
+
+  test('describeConfigs: every topic config with its value, source and synonyms; the broker\'s too', async () => {
+    await admin.createTopics({ topics: [{ topic: 'kj-described', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] });
+    const configs = await configsOf('kj-described');
+    assert.ok(configs.size >= 25, `${configs.size} configs`);
+    const retention = configs.get('retention.ms')!;
+    assert.deepEqual([retention.configValue, retention.isDefault, retention.readOnly, retention.configSource], ['86400000', false, false, 1]);
+    assert.deepEqual(retention.configSynonyms.map((s) => [s.configName, s.configValue, s.configSource]), [['retention.ms', '86400000', 1], ['log.retention.ms', '604800000', 5]]);
+    const cleanup = configs.get('cleanup.policy')!;
+    assert.deepEqual([cleanup.configValue, cleanup.isDefault, cleanup.configSource], ['delete', true, 5]);
+    const only = await configsOf('kj-described', ['max.message.bytes']);
+    assert.deepEqual([...only.keys()], ['max.message.bytes']);
+    const brokerConfigs = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1' }], includeSynonyms: false });
+    const names = brokerConfigs.resources[0]!.configEntries.map((e) => e.configName);
+    assert.ok(names.includes('log.retention.bytes') && names.includes('num.partitions'));
+  });
+
+  test('alterConfigs: in effect at once (max.message.bytes), a bad value refused with INVALID_CONFIG', async () => {
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kj-described', configEntries: [{ name: 'max.message.bytes', value: '1000' }, { name: 'retention.ms', value: '3600000' }] }] });
+    const configs = await configsOf('kj-described', ['max.message.bytes', 'retention.ms']);
+    assert.equal(configs.get('max.message.bytes')!.configValue, '1000');
+    assert.equal(configs.get('retention.ms')!.configValue, '3600000');
+    await assert.rejects(producer.send({ topic: 'kj-described', acks: -1, messages: [{ value: 'x'.repeat(2000) }] }), (err: unknown) => {
+      assert.ok(errorTypes(err).includes('MESSAGE_TOO_LARGE'), errorTypes(err).join(', '));
+      return true;
+    });
+    await producer.send({ topic: 'kj-described', acks: -1, messages: [{ value: 'small' }] });
+    await assert.rejects(
+      admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kj-described', configEntries: [{ name: 'segment.bytes', value: 'big' }] }] }),
+      (err: unknown) => errorTypes(err).includes('INVALID_CONFIG'),
+    );
+  });
+
+  test('createPartitions: the producer spreads over the new partitions', async () => {
+    await admin.createTopics({ topics: [{ topic: 'kj-grow', numPartitions: 1 }] });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'kj-grow', count: 4 }] });
+    const md = await admin.fetchTopicMetadata({ topics: ['kj-grow'] });
+    assert.equal(md.topics[0]!.partitions.length, 4);
+    const sent = await producer.send({ topic: 'kj-grow', acks: -1, messages: [0, 1, 2, 3].map((partition) => ({ partition, value: `p${partition}` })) });
+    assert.deepEqual(sent.map((r) => r.partition).sort(), [0, 1, 2, 3]);
+    for (const partition of [0, 1, 2, 3]) assert.deepEqual((await readAll('kj-grow', partition)).map((r) => r.value!.toString()), [`p${partition}`]);
+    await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic: 'kj-grow', count: 2 }] }), (err: unknown) => errorTypes(err).includes('INVALID_PARTITIONS'));
+  });
+
+  test('deleteTopicRecords: the log start offset moves; fetchTopicOffsets and readers see it', async () => {
+    await admin.createTopics({ topics: [{ topic: 'kj-trim', numPartitions: 2 }] });
+    await producer.send({ topic: 'kj-trim', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `m${i}` })) });
+    await producer.send({ topic: 'kj-trim', acks: -1, messages: Array.from({ length: 4 }, (_, i) => ({ partition: 1, value: `n${i}` })) });
+    await admin.fetchTopicMetadata({ topics: ['kj-trim'] }); // deleteTopicRecords looks for leaders in what the admin already knows
+    await admin.deleteTopicRecords({ topic: 'kj-trim', partitions: [{ partition: 0, offset: '6' }, { partition: 1, offset: '-1' }] }).catch((err) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(err.partitions)}`);
+    });
+    const offsets = await admin.fetchTopicOffsets('kj-trim');
+    assert.deepEqual(offsets.map((o) => [o.partition, o.low, o.high]).sort(), [[0, '6', '10'], [1, '4', '4']]);
+    const left = await raw.readPartition('kj-trim', 0, { from: 6 });
+    assert.equal(left.logStartOffset, 6);
+    assert.deepEqual(left.records.map((r) => r.value!.toString()), ['m6', 'm7', 'm8', 'm9']);
   });
 });
 

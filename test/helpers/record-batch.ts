@@ -1,8 +1,8 @@
 // Test helper: decodes the record batches (magic v2) a Fetch response carries into plain records
-// (absolute offset, timestamp, key, value, headers), checking each batch's CRC-32C. gzip batches
-// are inflated with node:zlib; other codecs are rejected. A partial batch at the end of the data
+// (absolute offset, timestamp, key, value, headers), checking each batch's CRC-32C. Compressed
+// batches are decompressed by the broker's own codecs (src/protocol/records/compression.ts). A partial batch at the end of the data
 // (Fetch may cut the last one short at max_bytes) is ignored, as clients do.
-import { gunzipSync } from 'node:zlib';
+import { decompress } from '../../src/protocol/records/compression.js';
 import { crc32c } from '@node-rs/crc32';
 
 export interface DecodedHeader {
@@ -110,8 +110,8 @@ export function decodeBatches(data: Buffer | null): DecodedBatch[] {
     const baseTimestamp = int64(data, pos + 27);
     const count = data.readInt32BE(pos + 57);
     let body = data.subarray(pos + HEADER_SIZE, pos + size);
-    if (compression === 1) body = gunzipSync(body);
-    else if (compression !== 0) throw new Error(`batch at ${pos}: compression codec ${compression} not supported by the test helper`);
+    // every codec (zstd once loadCodecs() has run in this thread)
+    body = decompress(compression, body);
     out.push({
       baseOffset,
       lastOffset: baseOffset + data.readInt32BE(pos + 23),

@@ -25,6 +25,8 @@ const THEIR_QUIRKS = new Set([
   'addPartitionsToTxnV3', // reads the v4+ results array at v3
   'consumerGroupDescribeV0', // reads SubscribedTopicNames as one string
   'describeConfigsV2', // reads the v3+ ConfigType and Documentation at v2
+  'describeLogDirsV2', // reports TotalBytes and UsableBytes (v4+) as 0 at v2
+  'describeLogDirsV3', // likewise at v3
   'describeClusterV0', // reports EndpointType (v1+) as 0 at v0
   'offsetForLeaderEpochV4', // reads Partition before ErrorCode
   'joinGroupV6', // reports ProtocolType (nullable from v7) as '' at v6

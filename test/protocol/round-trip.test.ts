@@ -55,8 +55,8 @@ for (const schema of schemas) {
   });
 }
 
-test('API_MESSAGES lists 37 APIs with matching request and response ranges', () => {
-  assert.equal(API_MESSAGES.size, 37);
+test('API_MESSAGES lists 38 APIs with matching request and response ranges', () => {
+  assert.equal(API_MESSAGES.size, 38);
   for (const [key, api] of API_MESSAGES) {
     assert.equal(api.apiKey, key);
     assert.equal(api.request.apiKey, key);

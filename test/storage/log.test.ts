@@ -21,7 +21,7 @@ test('append assigns offsets from logEndOffset and writes base offsets in place'
   assert.deepEqual(log.append(p2.records, p2.batches), { baseOffset: 5, lastOffset: 5, logAppendTime: -1 });
   assert.equal(log.logEndOffset, 6);
   assert.equal(log.sizeInBytes, p1.records.length + p2.records.length);
-  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
   log.close();
 }));
 

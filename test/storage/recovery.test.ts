@@ -135,7 +135,7 @@ test('leftover temp files and orphaned indexes are removed', () => withDir((dir)
   fs.writeFileSync(path.join(dir, '00000000000000099999.timeindex'), 'x');
   const log = PartitionLog.open(dir, cfg);
   assert.equal(log.logEndOffset, leo);
-  const expected = logs.flatMap((l) => [l.replace('.log', '.index'), l, l.replace('.log', '.timeindex')]).sort();
+  const expected = [...logs.flatMap((l) => [l.replace('.log', '.index'), l, l.replace('.log', '.timeindex')]), 'leader-epoch-checkpoint'].sort();
   // producer state snapshots stay (see producer-snapshot.ts)
   assert.deepEqual(listDir(dir).filter((n) => !n.endsWith('.snapshot')), expected);
   log.close();
@@ -152,7 +152,7 @@ test('corruption inside a closed segment ends the log there and drops later segm
   const log = PartitionLog.open(dir, cfg);
   assert.equal(log.segmentCount, 1);
   assert.equal(log.logEndOffset, 2);
-  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
   assert.deepEqual(offsetsOf(log.read(0, 1 << 20).records), [[0, 1]]);
   assert.equal(append(log, { records: 1 }).baseOffset, 2);
   log.close();

@@ -28,6 +28,7 @@ import { EndTxnRequest, EndTxnResponse } from './end-txn.js';
 import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-commit.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
 import { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.js';
+import { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
 import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.js';
@@ -67,6 +68,7 @@ export * from './end-txn.js';
 export * from './txn-offset-commit.js';
 export * from './describe-configs.js';
 export * from './alter-configs.js';
+export * from './describe-log-dirs.js';
 export * from './create-partitions.js';
 export * from './delete-groups.js';
 export * from './incremental-alter-configs.js';
@@ -126,6 +128,7 @@ export const ApiKey = {
   TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
@@ -174,6 +177,7 @@ export const API_MESSAGES: ReadonlyMap<number, ApiMessages> = new Map([
   api('TxnOffsetCommit', TxnOffsetCommitRequest, TxnOffsetCommitResponse),
   api('DescribeConfigs', DescribeConfigsRequest, DescribeConfigsResponse),
   api('AlterConfigs', AlterConfigsRequest, AlterConfigsResponse),
+  api('DescribeLogDirs', DescribeLogDirsRequest, DescribeLogDirsResponse),
   api('CreatePartitions', CreatePartitionsRequest, CreatePartitionsResponse),
   api('DeleteGroups', DeleteGroupsRequest, DeleteGroupsResponse),
   api('IncrementalAlterConfigs', IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),

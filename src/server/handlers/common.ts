@@ -3,6 +3,7 @@
 // bit fields (no ACLs: everything a topic or cluster supports is allowed).
 import type { TopicInfo } from '../../cluster/topics.js';
 import type { RequestContext } from '../dispatcher.js';
+import { LEADER_EPOCH } from '../../storage/leader-epoch.js';
 
 /** Kafka's "not requested" value for authorized-operations fields. */
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
@@ -13,7 +14,15 @@ export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
 export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12, 13, 14]);
 
 /** The leader epoch every partition has on a single broker that never changes leaders. */
-export const LEADER_EPOCH = 0;
+export { LEADER_EPOCH };
+
+/** The names a request lists more than once (Kafka answers each such entry INVALID_REQUEST). */
+export function repeated(names: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const n of names) (seen.has(n) ? twice : seen).add(n);
+  return twice;
+}
 
 export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
   const { config } = ctx.broker;

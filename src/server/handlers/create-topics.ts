@@ -5,6 +5,7 @@ import { ApiKey } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicSpec } from '../../cluster/cluster.js';
 import type { ApiHandler } from '../dispatcher.js';
+import { repeated } from './common.js';
 
 export const createTopics: ApiHandler = {
   apiKey: ApiKey.CreateTopics,
@@ -12,11 +13,10 @@ export const createTopics: ApiHandler = {
   maxVersion: 7,
   async handle(ctx, req) {
     const specs = req.topics as CreateTopicSpec[];
-    const seen = new Map<string, number>();
-    for (const s of specs) seen.set(s.name, (seen.get(s.name) ?? 0) + 1);
+    const twice = repeated(specs.map((s) => s.name));
     const results = [];
     for (const spec of specs) {
-      if (seen.get(spec.name)! > 1) {
+      if (twice.has(spec.name)) {
         results.push({ name: spec.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${spec.name} in the request.`, numPartitions: -1, replicationFactor: -1, configs: null });
         continue;
       }

@@ -2,14 +2,19 @@
 import type { ApiHandler } from '../dispatcher.js';
 import { addOffsetsToTxn } from './add-offsets-to-txn.js';
 import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { alterConfigs } from './alter-configs.js';
 import { apiVersions } from './api-versions.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
 import { deleteGroups } from './delete-groups.js';
+import { deleteRecords } from './delete-records.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeCluster } from './describe-cluster.js';
+import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
+import { describeLogDirs } from './describe-log-dirs.js';
 import { describeProducers } from './describe-producers.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { describeTransactions } from './describe-transactions.js';
@@ -17,6 +22,7 @@ import { endTxn } from './end-txn.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
+import { incrementalAlterConfigs } from './incremental-alter-configs.js';
 import { initProducerId } from './init-producer-id.js';
 import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
@@ -27,6 +33,7 @@ import { metadata } from './metadata.js';
 import { offsetCommit } from './offset-commit.js';
 import { offsetDelete } from './offset-delete.js';
 import { offsetFetch } from './offset-fetch.js';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
 import { syncGroup } from './sync-group.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
@@ -37,4 +44,5 @@ export const HANDLERS: ApiHandler[] = [
   describeCluster, consumerGroupHeartbeat, consumerGroupDescribe, describeTopicPartitions,
   initProducerId, describeProducers, addPartitionsToTxn, addOffsetsToTxn, endTxn, txnOffsetCommit,
   describeTransactions, listTransactions,
+  describeConfigs, alterConfigs, incrementalAlterConfigs, createPartitions, deleteRecords, offsetForLeaderEpoch, describeLogDirs,
 ];

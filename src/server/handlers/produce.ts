@@ -2,15 +2,16 @@
 // Splits the request's partitions by owning shard; each shard validates the batches (magic 2,
 // length, CRC-32C, max.message.bytes) and appends them where they lie, in the shared frame.
 // acks 0 answers nothing, 1 and -1 answer once the append returns (a single broker is the whole
-// ISR). Topics with message.timestamp.type=LogAppendTime get their batches stamped with the append
-// time. Batches with a producer id are checked by the shard against the partition's producer state
+// ISR), but acks -1 to a topic whose min.insync.replicas is above 1 is NOT_ENOUGH_REPLICAS, nothing
+// appended. Topics with message.timestamp.type=LogAppendTime get their batches stamped with the append
+// time; batches in another codec than the topic's compression.type are recompressed by the shard. Batches with a producer id are checked by the shard against the partition's producer state
 // (src/storage/producer-state.ts): a retried batch already appended answers its original offset,
 // stale epochs and sequence gaps answer INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
-import { maxMessageBytes, usesLogAppendTime } from '../../cluster/topic-config.js';
+import { compressionCodec, maxMessageBytes, minInsyncReplicas, usesLogAppendTime } from '../../cluster/topic-config.js';
 import type { ApiHandler } from '../dispatcher.js';
 
 interface PartitionData { index: number; records: Buffer | null }
@@ -40,9 +41,14 @@ export const produce: ApiHandler = {
         if (slot.errorCode !== ErrorCode.NONE) return;
         if (topic === undefined || p.index < 0 || p.index >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.records === null || p.records.length === 0) slot.errorCode = ErrorCode.CORRUPT_MESSAGE;
+        else if (acks === -1 && minInsyncReplicas(broker.config, topic.configs) > 1) slot.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
         else {
           // The records are a view of the frame's SharedArrayBuffer: the shard reads them in place.
-          slot.item = { key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length, maxMessageBytes: maxMessageBytes(broker.config, topic.configs), logAppendTime: usesLogAppendTime(topic.configs) };
+          slot.item = {
+            key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length,
+            maxMessageBytes: maxMessageBytes(broker.config, topic.configs), logAppendTime: usesLogAppendTime(broker.config, topic.configs),
+            compression: compressionCodec(broker.config, topic.configs),
+          };
           items.push(slot.item);
           itemShards.push(broker.cluster.shardFor(t.name, p.index));
         }

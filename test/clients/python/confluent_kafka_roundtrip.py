@@ -15,17 +15,10 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from confluent_helpers import error_of
+
 bootstrap, topic, partitions, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 result = {}
-
-
-def error_of(future):
-    try:
-        future.result(timeout=15)
-        return None
-    except Exception as e:  # KafkaException wrapping a KafkaError
-        err = e.args[0] if e.args else None
-        return {'code': err.code() if isinstance(err, KafkaError) else None, 'str': str(e)}
 
 
 def describe_topics(md):

@@ -1,0 +1,29 @@
+// AlterConfigs (33), versions 0-2, validate-only included: each topic resource's configs are
+// replaced by the set given (a key left out returns to the broker's default). See
+// config-resources.ts for how changes apply; a null value is INVALID_REQUEST, an unknown key or a bad
+// value INVALID_CONFIG.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { alterResources, duplicateName, refuse, type Resource } from './config-resources.js';
+
+interface AlterResource extends Resource { configs: { name: string; value: string | null }[] }
+
+export const alterConfigs: ApiHandler = {
+  apiKey: ApiKey.AlterConfigs,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const responses = await alterResources(ctx, req.resources as AlterResource[], req.validateOnly === true, (r) => {
+      const duplicate = duplicateName(r.configs.map((c) => c.name));
+      if (duplicate !== undefined) return refuse(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`);
+      const configs: Record<string, string> = {};
+      for (const c of r.configs) {
+        if (c.value === null) return refuse(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${c.name}`);
+        configs[c.name] = c.value;
+      }
+      return { configs };
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+};

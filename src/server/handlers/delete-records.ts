@@ -1,0 +1,45 @@
+// DeleteRecords (21), versions 0-2: moves each partition's log start offset up to the offset given
+// (-1: the high watermark), made durable in the partition's log-start-offset-checkpoint before the
+// answer, and deletes the segments wholly below it; the answer's low watermark is the new log start
+// offset. Fetches below it then get OFFSET_OUT_OF_RANGE. Offsets past the high watermark (or below
+// -1) are OFFSET_OUT_OF_RANGE; the coordinators' internal topics are not for deleting from.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { DeleteRecordsItem, DeleteRecordsResult } from '../../workers/messages.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { askPartitions, hasPartition } from './partition-tasks.js';
+
+interface RequestPartition { partitionIndex: number; offset: number }
+interface RequestTopic { name: string; partitions: RequestPartition[] }
+
+const fail = (errorCode: number): DeleteRecordsResult => ({ errorCode, lowWatermark: -1 });
+
+export const deleteRecords: ApiHandler = {
+  apiKey: ApiKey.DeleteRecords,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const topics = req.topics as RequestTopic[];
+    const results = await askPartitions<RequestPartition, DeleteRecordsItem, DeleteRecordsResult>(ctx, topics, {
+      early(topic, p) {
+        if (!hasPartition(topic, p.partitionIndex)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (topic.internal) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
+        return p.offset < -1 ? fail(ErrorCode.OFFSET_OUT_OF_RANGE) : null;
+      },
+      index: (p) => p.partitionIndex,
+      item: (key, p) => ({ key, offset: p.offset }),
+      task: (items) => ({ op: 'deleteRecords', items }),
+    });
+    topics.forEach((t, ti) => t.partitions.forEach((p, pi) => {
+      const r = results[ti]![pi]!;
+      if (r.errorCode === ErrorCode.NONE) ctx.conn.log.info({ topic: t.name, partition: p.partitionIndex, logStartOffset: r.lowWatermark }, 'records deleted');
+    }));
+    return {
+      throttleTimeMs: 0,
+      topics: topics.map((t, ti) => ({
+        name: t.name,
+        partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, ...results[ti]![pi]! })),
+      })),
+    };
+  },
+};

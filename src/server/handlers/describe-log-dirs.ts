@@ -1,0 +1,57 @@
+// DescribeLogDirs (35), versions 1-4: every log dir with the partitions it holds (all topics, or
+// those asked for) and each one's size on disk, from its shard; v4 adds the file system's total
+// and usable bytes. No partition is ever moving between dirs (offset lag 0, no future replicas).
+// Version 0 (before KIP-113's defaults) is not served.
+import { statfsSync } from 'node:fs';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import { partitionKey } from '../../workers/pool.js';
+import type { ApiHandler } from '../dispatcher.js';
+
+interface RequestTopic { topic: string; partitions: number[] }
+interface Wanted { dir: string; topic: string; partition: number }
+
+export const describeLogDirs: ApiHandler = {
+  apiKey: ApiKey.DescribeLogDirs,
+  minVersion: 1,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const asked = req.topics as RequestTopic[] | null;
+    const wanted: Wanted[] = [];
+    if (asked === null) {
+      for (const t of broker.topics.all()) for (let p = 0; p < t.partitions; p++) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
+    } else {
+      for (const a of asked) {
+        const t = broker.topics.get(a.topic);
+        if (t === undefined) continue;
+        for (const p of new Set(a.partitions)) if (p >= 0 && p < t.partitions) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
+      }
+    }
+    const sizes = await broker.shards.scatter<Wanted, number>(wanted, (w) => broker.cluster.shardFor(w.topic, w.partition),
+      (list) => ({ op: 'sizes', keys: list.map((w) => partitionKey(w.topic, w.partition)) }));
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      results: broker.config.logDirs.map((logDir) => {
+        const topics = new Map<string, { name: string; partitions: unknown[] }>();
+        wanted.forEach((w, i) => {
+          if (w.dir !== logDir || sizes[i]! < 0) return;
+          let t = topics.get(w.topic);
+          if (t === undefined) topics.set(w.topic, t = { name: w.topic, partitions: [] });
+          t.partitions.push({ partitionIndex: w.partition, partitionSize: sizes[i]!, offsetLag: 0, isFutureKey: false });
+        });
+        return { errorCode: ErrorCode.NONE, logDir, topics: [...topics.values()], ...space(logDir) };
+      }),
+    };
+  },
+};
+
+function space(dir: string): { totalBytes: number; usableBytes: number } {
+  try {
+    const s = statfsSync(dir);
+    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+  } catch {
+    return { totalBytes: -1, usableBytes: -1 };
+  }
+}

@@ -1,0 +1,45 @@
+// OffsetForLeaderEpoch (23), versions 2-4: for each partition, the end offset of the leader epoch
+// asked for, from the partition's leader epoch cache (src/storage/leader-epoch.ts, kept in its
+// leader-epoch-checkpoint): the log end offset for the current epoch, the start of the next epoch
+// for an older one, -1/-1 for an unknown or newer one. Consumers ask it to check their position
+// after a leader change. A current leader epoch older than the partition's is FENCED_LEADER_EPOCH,
+// a newer one UNKNOWN_LEADER_EPOCH (-1: not checked). Versions 0-1 (replication protocols from
+// before KIP-320) are not served.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/messages/index.js';
+import type { EpochEndOffsetItem, EpochEndOffsetResult } from '../../workers/messages.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { LEADER_EPOCH } from './common.js';
+import { askPartitions, hasPartition } from './partition-tasks.js';
+
+interface RequestPartition { partition: number; currentLeaderEpoch: number; leaderEpoch: number }
+interface RequestTopic { topic: string; partitions: RequestPartition[] }
+
+const fail = (errorCode: number): EpochEndOffsetResult => ({ errorCode, leaderEpoch: -1, endOffset: -1 });
+
+export const offsetForLeaderEpoch: ApiHandler = {
+  apiKey: ApiKey.OffsetForLeaderEpoch,
+  minVersion: 2,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const topics = req.topics as RequestTopic[];
+    const results = await askPartitions<RequestPartition, EpochEndOffsetItem, EpochEndOffsetResult>(ctx, topics.map((t) => ({ name: t.topic, partitions: t.partitions })), {
+      early(topic, p) {
+        if (!hasPartition(topic, p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < LEADER_EPOCH) return fail(ErrorCode.FENCED_LEADER_EPOCH);
+        if (p.currentLeaderEpoch > LEADER_EPOCH) return fail(ErrorCode.UNKNOWN_LEADER_EPOCH);
+        return null;
+      },
+      index: (p) => p.partition,
+      item: (key, p) => ({ key, leaderEpoch: p.leaderEpoch }),
+      task: (items) => ({ op: 'epochEndOffsets', items }),
+    });
+    return {
+      throttleTimeMs: 0,
+      topics: topics.map((t, ti) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p, pi) => ({ partition: p.partition, ...results[ti]![pi]! })),
+      })),
+    };
+  },
+};

@@ -1,0 +1,39 @@
+// For handlers whose request names partitions by topic and index and whose answer for each comes
+// from the partition's shard: the known partitions go to their shards (one task per shard), the
+// others get an answer of their own; the results come back in the request's shape.
+import type { TopicInfo } from '../../cluster/topics.js';
+import { partitionKey } from '../../workers/pool.js';
+import type { PartitionKey, ShardTask } from '../../workers/messages.js';
+import type { RequestContext } from '../dispatcher.js';
+
+export interface PartitionTasks<P, I, R> {
+  /** An answer without asking the shard (unknown topic or partition, a bad argument), or null to ask it. */
+  early(topic: TopicInfo | undefined, partition: P): R | null;
+  index(partition: P): number;
+  item(key: PartitionKey, partition: P): I;
+  task(items: I[]): ShardTask;
+}
+
+export async function askPartitions<P, I, R>(
+  ctx: RequestContext, topics: { name: string; partitions: P[] }[], spec: PartitionTasks<P, I, R>,
+): Promise<R[][]> {
+  const { broker } = ctx;
+  const items: { item: I; shard: number }[] = [];
+  const answers: (R | number)[][] = topics.map((t) => {
+    const topic = broker.topics.get(t.name);
+    return t.partitions.map((p) => {
+      const early = spec.early(topic, p);
+      if (early !== null) return early;
+      const index = spec.index(p);
+      items.push({ item: spec.item(partitionKey(t.name, index), p), shard: broker.cluster.shardFor(t.name, index) });
+      return items.length - 1;
+    });
+  });
+  const results = await broker.shards.scatter<typeof items[number], R>(items, (i) => i.shard, (list) => spec.task(list.map((i) => i.item)));
+  return answers.map((ps) => ps.map((a) => (typeof a === 'number' ? results[a]! : a)));
+}
+
+/** Whether the topic exists and has the partition. */
+export function hasPartition(topic: TopicInfo | undefined, partition: number): topic is TopicInfo {
+  return topic !== undefined && partition >= 0 && partition < topic.partitions;
+}
