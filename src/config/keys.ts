@@ -75,7 +75,7 @@ export const KEY_TABLE: readonly KeyDef[] = [
   int('socket.request.max.bytes', 104857600, atLeast(1), 'socketRequestMaxBytes'),
   int('queued.max.requests', 500, atLeast(1), 'queuedMaxRequests'),
   // Kafka's default is -1 (no limit); samsa bounds the request bytes it holds in memory.
-  long('queued.max.request.bytes', 268435456, atLeast(-1), 'queuedMaxRequestBytes'),
+  long('queued.max.request.bytes', 134217728, atLeast(-1), 'queuedMaxRequestBytes'),
   int('samsa.max.in.flight.requests.per.connection', 100, atLeast(1), 'maxInFlightRequestsPerConnection'),
   int('log.segment.bytes', 1073741824, atLeast(1048576), 'logSegmentBytes'),
   long('log.roll.ms', null, atLeast(1), null),

@@ -10,11 +10,9 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { readDirect } from './direct-read.js';
-import type { FramePool } from './frame-pool.js';
+import type { FrameMemory, FramePool } from './frame-pool.js';
 
-export interface Frame {
-  sab: SharedArrayBuffer;
-  buf: Buffer;
+export interface Frame extends FrameMemory {
   /** Whether this request still holds a slot of the broker-wide request budget. */
   holdsBudget: boolean;
   /** Run once the reply is written or dropped (memory the reply's chunks point into). */
@@ -72,6 +70,9 @@ export interface ConnectionOptions {
 
 /** The smallest frame that can hold apiKey, apiVersion and correlationId. */
 const MIN_FRAME = 8;
+/** What is read before a frame's memory is chosen: its size and its api key. */
+const HEAD = 6;
+const PRODUCE = 0;
 
 /**
  * Where every connection's reads land between frames (one at a time, on this thread): each read
@@ -92,7 +93,7 @@ export class Connection {
   private readonly pending: { frame: Frame | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private corked = false;
-  private readonly sizeBuf = Buffer.alloc(4);
+  private readonly sizeBuf = Buffer.alloc(HEAD);
   private sizeHave = 0;
   private frame: Frame | null = null;
   private frameHave = 0;
@@ -152,10 +153,9 @@ export class Connection {
     (frame.afterReply ??= []).push(hook);
   }
 
-  /** Nothing reads the frame or its reply's chunks any more: its memory goes back. */
+  /** Nothing reads the reply's chunks any more: what they point into goes back. */
   private finished(frame: Frame | null): void {
     if (frame === null) return;
-    this.opts.framePool.release(frame.sab);
     const hooks = frame.afterReply;
     frame.afterReply = null;
     if (hooks !== null) for (const h of hooks) h();
@@ -219,24 +219,26 @@ export class Connection {
         return;
       }
       if (this.frame === null) {
-        const n = Math.min(4 - this.sizeHave, chunk.length - pos);
-        chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + n);
+        const had = this.sizeHave;
+        const n = Math.min(HEAD - had, chunk.length - pos);
+        chunk.copy(this.sizeBuf, had, pos, pos + n);
         this.sizeHave += n;
         pos += n;
-        if (this.sizeHave < 4) return;
-        this.sizeHave = 0;
-        const size = this.sizeBuf.readInt32BE(0);
-        if (size < MIN_FRAME || size > this.opts.maxRequestBytes) {
+        const size = this.sizeHave >= 4 ? this.sizeBuf.readInt32BE(0) : 0;
+        if (had < 4 && this.sizeHave >= 4 && (size < MIN_FRAME || size > this.opts.maxRequestBytes)) {
           this.pending.push({ frame: null, reply: Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)) });
           if (!this.writing) void this.flush();
           return;
         }
-        // The frame starts at the same offset modulo 8 as its first bytes in the chunk: V8 copies
-        // into shared memory word by word only between equally aligned addresses (else bytewise).
-        const skew = (chunk.byteOffset + pos) & 7;
-        const sab = this.opts.framePool.acquire(size + skew);
-        this.frame = { sab, buf: Buffer.from(sab, skew, size), holdsBudget: false, afterReply: null };
-        this.frameHave = 0;
+        if (this.sizeHave < HEAD) return;
+        this.sizeHave = 0;
+        // Produce frames go to shared memory, at the alignment of their bytes in the chunk: the
+        // api key just read sits 2 bytes before what is copied next.
+        const produce = this.sizeBuf.readInt16BE(4) === PRODUCE;
+        const skew = (chunk.byteOffset + pos - 2) & 7;
+        this.frame = { ...this.opts.framePool.acquire(size, produce, skew), holdsBudget: false, afterReply: null };
+        this.sizeBuf.copy(this.frame.buf, 0, 4, HEAD);
+        this.frameHave = 2;
       }
       const frame = this.frame;
       const n = Math.min(frame.buf.length - this.frameHave, chunk.length - pos);
@@ -254,7 +256,12 @@ export class Connection {
     this.opts.budget.take(frame.buf.length);
     frame.holdsBudget = true;
     const reply = this.opts.dispatch(this, frame);
-    const release = (): void => this.releaseBudget(frame);
+    // A handled request's frame is read no more (a reply never points into a Produce frame, the
+    // only kind in pooled memory), so its memory goes back without waiting for the write.
+    const release = (): void => {
+      this.releaseBudget(frame);
+      this.opts.framePool.release(frame);
+    };
     reply.then(release, release);
     this.pending.push({ frame, reply });
     if (!this.writing) void this.flush();

@@ -1,36 +1,65 @@
-// Reusable SharedArrayBuffers for request frames, by power-of-two size class. A frame is read
-// straight into one, handed to the shard workers in place, and given back once its reply has been
-// written: no fresh shared memory (and its page faults and garbage) per request. What the pool
-// keeps is capped; frames above the largest class are allocated and left to the GC.
+// Memory for request frames. Only Produce frames cross to the shard workers (they append the
+// records where they lie), so only they are read into shared memory: one ring
+// (src/workers/shared-ring.ts) for them all, given back as soon as their request is handled. A
+// Produce frame the ring cannot take now (it is full, or the frame is over a quarter of it) gets a
+// SharedArrayBuffer from a pool by size class, kept for reuse: shared memory left to the garbage
+// collector is not counted as external memory, so it would pile up unseen under load. Every other
+// request is read into an ordinary Buffer, which the collector sees and frees, and which may be
+// kept as long as the broker needs it (group metadata, assignments).
+import { createRingMemory, SharedRing } from '../workers/shared-ring.js';
 
-const MIN_CLASS = 4096;
+/** A frame's memory: `buf` lies in `sab` (null: not shared); `slot` is its ring slot (-1: none). */
+export interface FrameMemory { sab: SharedArrayBuffer | null; buf: Buffer; slot: number }
 
+export const FRAME_RING_BYTES = 64 * 1024 * 1024;
+const FRAME_RING_SLOTS = 4096;
+const MIN_CLASS = 64 * 1024;
+
+/** The size class of a shared buffer: four steps per doubling (at most 25% unused). */
 function sizeClass(size: number): number {
   let c = MIN_CLASS;
   while (c < size) c *= 2;
-  return c;
+  const step = c / 8;
+  let fit = c / 2 + step;
+  while (fit < size) fit += step;
+  return Math.max(MIN_CLASS, Math.min(c, fit));
 }
 
 export class FramePool {
+  private readonly ring: SharedRing;
   private readonly free = new Map<number, SharedArrayBuffer[]>();
   private pooledBytes = 0;
 
-  constructor(private readonly maxPooledBytes = 64 * 1024 * 1024, private readonly largestClass = 4 * 1024 * 1024) {}
+  /** maxPooledBytes: what the size-class pool keeps for reuse at the most. */
+  constructor(ringBytes = FRAME_RING_BYTES, private readonly maxPooledBytes = 128 * 1024 * 1024) {
+    this.ring = new SharedRing(createRingMemory(ringBytes, FRAME_RING_SLOTS));
+  }
 
-  /** Shared memory of at least `size` bytes. */
-  acquire(size: number): SharedArrayBuffer {
-    if (size > this.largestClass) return new SharedArrayBuffer(size);
-    const c = sizeClass(size);
-    const sab = this.free.get(c)?.pop();
-    if (sab === undefined) return new SharedArrayBuffer(c);
-    this.pooledBytes -= c;
-    return sab;
+  /**
+   * `size` bytes for a frame; `shared` ones start `skew` (0-7) bytes past an 8-byte boundary (V8
+   * copies into shared memory word by word only between equally aligned addresses).
+   */
+  acquire(size: number, shared: boolean, skew = 0): FrameMemory {
+    if (!shared) return { sab: null, buf: Buffer.allocUnsafe(size), slot: -1 };
+    const region = this.ring.alloc(size + skew);
+    if (region !== null) return { sab: this.ring.memory.data, buf: region.buf.subarray(skew, skew + size), slot: region.slot };
+    const c = sizeClass(size + skew);
+    const pooled = this.free.get(c)?.pop();
+    if (pooled !== undefined) this.pooledBytes -= c;
+    const sab = pooled ?? new SharedArrayBuffer(c);
+    return { sab, buf: Buffer.from(sab, skew, size), slot: -1 };
   }
 
   /** Takes a frame's memory back; nothing may read or write it afterwards. */
-  release(sab: SharedArrayBuffer): void {
+  release(frame: FrameMemory): void {
+    if (frame.slot >= 0) {
+      this.ring.free(frame.slot);
+      return;
+    }
+    const sab = frame.sab;
+    if (sab === null || sab === this.ring.memory.data) return;
     const c = sab.byteLength;
-    if (c > this.largestClass || c !== sizeClass(c) || this.pooledBytes + c > this.maxPooledBytes) return;
+    if (this.pooledBytes + c > this.maxPooledBytes) return;
     let list = this.free.get(c);
     if (list === undefined) this.free.set(c, list = []);
     list.push(sab);

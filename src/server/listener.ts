@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { Connection, RequestBudget, type ConnectionOptions } from './connection.js';
-import { FramePool } from './frame-pool.js';
+import { FRAME_RING_BYTES, FramePool } from './frame-pool.js';
 
 export interface ListenOptions {
   log: Logger;
@@ -31,10 +31,12 @@ export class Listeners {
   closed = 0;
   private nextId = 1;
   private readonly budget: RequestBudget;
-  private readonly framePool = new FramePool();
+  private readonly framePool: FramePool;
 
   constructor(private readonly opts: ListenOptions) {
     this.budget = new RequestBudget(opts.maxQueuedRequests, opts.maxQueuedRequestBytes);
+    // The pool keeps as much shared memory as requests may hold at once, so none is left to the GC.
+    this.framePool = new FramePool(FRAME_RING_BYTES, opts.maxQueuedRequestBytes >= 0 ? opts.maxQueuedRequestBytes : undefined);
   }
 
   async open(listeners: Listener[]): Promise<string[]> {

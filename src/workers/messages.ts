@@ -1,7 +1,7 @@
 // The messages that cross between the main thread and a shard worker: one task type per
 // operation, and what each answers. Record bytes travel by reference: produce data sits in the
 // SharedArrayBuffer the frame was read into; fetched data comes back in the shard's read arena
-// (read-arena.ts) or in transferred buffers.
+// (shared-ring.ts) or in transferred buffers.
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig } from '../storage/log.js';

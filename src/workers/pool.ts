@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BatchAnswer, PartitionKey, ShardTask } from './messages.js';
-import { ArenaView, createArenaMemory } from './read-arena.js';
+import { createRingMemory, RingView } from './shared-ring.js';
 
 const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
 
@@ -25,7 +25,7 @@ interface Queued { task: ShardTask; resolve: (value: unknown) => void; reject: (
 export class ShardPool {
   private readonly shards: Piscina[];
   /** Each shard's fetch read arena, as the main thread sees it. */
-  readonly arenas: ArenaView[];
+  readonly arenas: RingView[];
   /** Per shard: whether a task is out on its worker, and the tasks that came in meanwhile. */
   private readonly busy: boolean[];
   private readonly queues: Queued[][];
@@ -33,8 +33,8 @@ export class ShardPool {
   readonly queueDepth: number[];
 
   constructor(readonly size: number) {
-    const arenas = Array.from({ length: size }, () => createArenaMemory());
-    this.arenas = arenas.map((memory) => new ArenaView(memory));
+    const arenas = Array.from({ length: size }, () => createRingMemory());
+    this.arenas = arenas.map((memory) => new RingView(memory));
     this.shards = Array.from({ length: size }, (_, i) => new Piscina({
       filename: SHARD_FILE,
       name: 'default',

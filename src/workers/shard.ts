@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
-import { ReadArena, type ArenaMemory } from './read-arena.js';
+import { SharedRing, type RingMemory } from './shared-ring.js';
 import { checkProducedBatch, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
 import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -24,8 +24,8 @@ import {
 
 const logs = new Map<PartitionKey, PartitionLog>();
 /** Where Fetch reads go (the main thread writes them to the socket from there and releases them). */
-const arenaMemory = (Piscina.workerData as { arena?: ArenaMemory } | undefined)?.arena;
-const arena = arenaMemory === undefined ? null : new ReadArena(arenaMemory);
+const arenaMemory = (Piscina.workerData as { arena?: RingMemory } | undefined)?.arena;
+const arena = arenaMemory === undefined ? null : new SharedRing(arenaMemory);
 // zstd's WebAssembly, before the first task
 await loadCodecs();
 

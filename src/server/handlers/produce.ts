@@ -57,7 +57,7 @@ export const produce: ApiHandler = {
 
     if (items.length > 0) {
       const results = await broker.shards.scatter<ProduceItem, ProduceResult>(
-        items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab, items: list }),
+        items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab!, items: list }), // Produce frames are always shared
       );
       let r = 0;
       for (const slot of slots) {

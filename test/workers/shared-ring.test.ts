@@ -1,25 +1,26 @@
-// The fetch read arena (src/workers/read-arena.ts): regions handed out in ring order, reclaimed
+// The shared ring (src/workers/shared-ring.ts): regions handed out in ring order, 8-byte aligned, reclaimed
 // oldest first once the reader releases them (in any order), wrapping at the end, and refused
 // (the caller reads into a buffer of its own) when the ring, the slots or the size do not allow.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArenaView, createArenaMemory, ReadArena } from '../../src/workers/read-arena.js';
+import { createRingMemory, RingView, SharedRing } from '../../src/workers/shared-ring.js';
 
-describe('the fetch read arena', () => {
+describe('the shared ring', () => {
   const setup = (bytes = 1024, slots = 8) => {
-    const memory = createArenaMemory(bytes, slots);
-    return { arena: new ReadArena(memory), view: new ArenaView(memory) };
+    const memory = createRingMemory(bytes, slots);
+    return { arena: new SharedRing(memory), view: new RingView(memory) };
   };
   const offsetOf = (buf: Buffer) => buf.byteOffset;
 
-  test('regions follow each other; the reader sees what the worker wrote', () => {
+  test('regions follow each other, each 8-byte aligned; the other side sees what was written', () => {
     const { arena, view } = setup();
     const a = arena.alloc(100)!;
     const b = arena.alloc(200)!;
-    assert.deepEqual([offsetOf(a.buf), a.buf.length, offsetOf(b.buf), b.buf.length], [0, 100, 100, 200]);
+    const c = arena.alloc(3)!;
+    assert.deepEqual([offsetOf(a.buf), a.buf.length, offsetOf(b.buf), b.buf.length, offsetOf(c.buf)], [0, 100, 104, 200, 304]);
     assert.notEqual(a.slot, b.slot);
     b.buf.write('hello', 0);
-    assert.equal(view.bytes(100, 5).toString(), 'hello');
+    assert.equal(view.bytes(104, 5).toString(), 'hello');
   });
 
   test('too large (over a quarter of the ring), empty, or out of slots: refused', () => {
@@ -55,9 +56,9 @@ describe('the fetch read arena', () => {
     view.release(a.slot);
     view.release(b.slot);
     const e = arena.alloc(250)!;
-    assert.equal(offsetOf(e.buf), 0, '224 bytes left at the end: the region goes to the start');
-    assert.equal(arena.alloc(200), null, 'only 150 bytes between the head and the oldest region');
-    assert.equal(offsetOf(arena.alloc(150)!.buf), 250);
+    assert.equal(offsetOf(e.buf), 0, '224 bytes left at the end: the region (256 bytes aligned) goes to the start');
+    assert.equal(arena.alloc(145), null, 'only 144 bytes between the head and the oldest region');
+    assert.equal(offsetOf(arena.alloc(144)!.buf), 256);
     for (const r of [c, d]) view.release(r.slot);
   });
 
