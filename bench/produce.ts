@@ -77,7 +77,9 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
   let headline: number | null = null;
   for (const cell of cells(ctx)) {
     process.stdout.write(`  ${cell.variant} ${cell.recordSize} B records, ${batchLabel(cell.batchBytes)} batches, acks=${cell.acks} ... `);
+    ctx.rss.window();
     const { load, outcome, stored, cpu } = await runCell(ctx, cell);
+    const rss = ctx.rss.window();
     const rate = mbps(outcome.records * cell.recordSize, outcome.seconds);
     const ratio = rate / ctx.ceiling.sendMBps;
     console.log(`${rate.toFixed(1)} MB/s`);
@@ -96,8 +98,9 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
       ...coresCell(cpu),
       errors: outcome.errors === 0 ? 0 : `${outcome.errors} (${outcome.firstError})`,
       stored: stored === outcome.sent ? 'all' : `${stored} of ${outcome.sent}`,
+      'broker RSS MiB': rss === null ? '-' : Math.round(rss),
     });
-    results.push({ ...cell, connections: load.connections, inFlight: load.inFlight, outcome, stored, MBps: rate, ratioToCeiling: ratio, cpu });
+    results.push({ ...cell, connections: load.connections, inFlight: load.inFlight, outcome, stored, MBps: rate, ratioToCeiling: ratio, cpu, maxRssMiB: rss });
   }
   return {
     tables: [{ title: `produce throughput (record values, MB/s; ceiling: send ${ctx.ceiling.sendMBps.toFixed(0)} MB/s)`, rows }],
@@ -107,7 +110,7 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
       measured: headline === null ? '-' : pct(headline),
       met: headline === null ? null : headline >= 0.5,
     }],
-    notes: [...notes, 'broker CPU / client CPU: cores kept busy during the cell (warm-up included); sys = kernel time (socket and file copies); client includes kcat', 'stored: records the broker holds afterwards (log end offsets) against records sent; "all" when they match'],
+    notes: [...notes, 'broker CPU / client CPU: cores kept busy during the cell (warm-up included); sys = kernel time (socket and file copies); client includes kcat', 'stored: records the broker holds afterwards (log end offsets) against records sent; "all" when they match', 'broker RSS MiB: the largest sample during the cell (topic creation and deletion included)'],
     data: { results },
   };
 }));

@@ -61,6 +61,8 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
 /** Samples VmRSS every `everyMs` until stopped; answers the largest sample (MiB). */
 export class RssSampler {
   private maxKiB = 0;
+  /** The largest sample since the last window() call. */
+  private windowKiB = 0;
   private samples = 0;
   private readonly timer: NodeJS.Timeout | null;
 
@@ -79,6 +81,16 @@ export class RssSampler {
     if (kib === null) return;
     this.samples++;
     if (kib > this.maxKiB) this.maxKiB = kib;
+    if (kib > this.windowKiB) this.windowKiB = kib;
+  }
+
+  /** The largest sample since the previous call (MiB; null without a pid); starts a new window. */
+  window(): number | null {
+    if (this.pid === null) return null;
+    this.sample();
+    const kib = this.windowKiB;
+    this.windowKiB = 0;
+    return kib / 1024;
   }
 
   /** The largest sample so far, in MiB (null when there is no pid to sample). */

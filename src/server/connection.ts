@@ -93,6 +93,8 @@ export class Connection {
   private readonly pending: { frame: Frame | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private corked = false;
+  /** A frame's header is read and no shared memory is free for it: reading waits for a release. */
+  private waitingForMemory = false;
   private readonly sizeBuf = Buffer.alloc(HEAD);
   private sizeHave = 0;
   private frame: Frame | null = null;
@@ -129,6 +131,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.opts.budget.forget(this);
+    this.opts.framePool.forget(this.memoryReleased);
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
     if (!this.writing) this.dropPending();
     for (const h of this.closeHooks.splice(0)) h();
@@ -231,16 +234,13 @@ export class Connection {
           return;
         }
         if (this.sizeHave < HEAD) return;
-        this.sizeHave = 0;
-        // Produce frames go to shared memory, at the alignment of their bytes in the chunk: the
-        // api key just read sits 2 bytes before what is copied next.
-        const produce = this.sizeBuf.readInt16BE(4) === PRODUCE;
-        const skew = (chunk.byteOffset + pos - 2) & 7;
-        this.frame = { ...this.opts.framePool.acquire(size, produce, skew), holdsBudget: false, afterReply: null };
-        this.sizeBuf.copy(this.frame.buf, 0, 4, HEAD);
-        this.frameHave = 2;
+        if (!this.startFrame(chunk.byteOffset + pos)) {
+          // No shared memory for it now: the rest waits, and reading stops until some is released.
+          if (pos < chunk.length) this.backlog = transient ? Buffer.from(chunk.subarray(pos)) : chunk.subarray(pos);
+          return;
+        }
       }
-      const frame = this.frame;
+      const frame = this.frame!;
       const n = Math.min(frame.buf.length - this.frameHave, chunk.length - pos);
       chunk.copy(frame.buf, this.frameHave, pos, pos + n);
       this.frameHave += n;
@@ -251,6 +251,34 @@ export class Connection {
       }
     }
   }
+
+  /**
+   * Takes memory for the frame whose size and api key are in sizeBuf; false (and a wait for
+   * memory) when there is none now. `nextAt`: the address modulo 8 of the bytes that follow.
+   */
+  private startFrame(nextAt: number): boolean {
+    const size = this.sizeBuf.readInt32BE(0);
+    // Produce frames go to shared memory, at the alignment of their bytes in the chunk: the api
+    // key just read sits 2 bytes before what is copied next.
+    const produce = this.sizeBuf.readInt16BE(4) === PRODUCE;
+    const memory = this.opts.framePool.acquire(size, produce, (nextAt - 2) & 7);
+    if (memory === null) {
+      this.waitingForMemory = true;
+      this.socket.pause();
+      this.opts.framePool.waitForRoom(this.memoryReleased);
+      return false;
+    }
+    this.sizeHave = 0;
+    this.frame = { ...memory, holdsBudget: false, afterReply: null };
+    this.sizeBuf.copy(this.frame.buf, 0, 4, HEAD);
+    this.frameHave = 2;
+    return true;
+  }
+
+  private readonly memoryReleased = (): void => {
+    this.waitingForMemory = false;
+    this.maybeResume();
+  };
 
   private enqueue(frame: Frame): void {
     this.opts.budget.take(frame.buf.length);
@@ -331,7 +359,9 @@ export class Connection {
 
   /** Reads on only while this connection and the broker have room for more requests. */
   maybeResume(): void {
-    if (this.closed || this.closing) return;
+    if (this.closed || this.closing || this.waitingForMemory) return;
+    // A frame whose header came last before the wait for memory: its memory first.
+    if (this.frame === null && this.sizeHave === HEAD && this.backlog === null && !this.startFrame(0)) return;
     if (!this.hasRoom) {
       this.socket.pause();
       if (this.opts.budget.exhausted) this.opts.budget.block(this);

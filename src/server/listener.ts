@@ -35,8 +35,9 @@ export class Listeners {
 
   constructor(private readonly opts: ListenOptions) {
     this.budget = new RequestBudget(opts.maxQueuedRequests, opts.maxQueuedRequestBytes);
-    // The pool keeps as much shared memory as requests may hold at once, so none is left to the GC.
-    this.framePool = new FramePool(FRAME_RING_BYTES, opts.maxQueuedRequestBytes >= 0 ? opts.maxQueuedRequestBytes : undefined);
+    // Produced bytes in memory: a ring of FRAME_RING_BYTES, or of queued.max.request.bytes when less.
+    const limit = opts.maxQueuedRequestBytes;
+    this.framePool = new FramePool(limit >= 0 ? Math.min(FRAME_RING_BYTES, limit) : FRAME_RING_BYTES);
   }
 
   async open(listeners: Listener[]): Promise<string[]> {

@@ -40,10 +40,15 @@ export class SharedRing {
     this.freeSlots = Array.from({ length: this.flags.length }, (_, i) => this.flags.length - 1 - i);
   }
 
+  /** The largest region the ring hands out: a quarter of it. */
+  get maxRegion(): number {
+    return this.data.length / 4;
+  }
+
   /** A region of `size` bytes (starting 8-byte aligned) and its slot, or null when it does not fit now. */
   alloc(size: number): { buf: Buffer; slot: number } | null {
     this.reclaim();
-    if (size <= 0 || size > this.data.length / 4 || this.freeSlots.length === 0) return null;
+    if (size <= 0 || size > this.maxRegion || this.freeSlots.length === 0) return null;
     const span = (size + 7) & ~7;
     let start = -1;
     if (this.first === this.live.length) {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient, encodeRequest } from '../helpers/raw-client.js';
+import { buildRecordBatch } from '../../src/protocol/records/build.js';
 
 let broker: BrokerProcess;
 before(async () => { broker = await BrokerProcess.start(); });
@@ -55,4 +56,34 @@ test('memory stays bounded while a client sends without reading its responses', 
   assert.equal(res.errorCode, 0);
   greedy.destroy();
   await admin.close();
+});
+
+test('produce floods wait in the kernel while the shared frame ring is full; every record is stored once, in order', async () => {
+  // A ring of 2 MiB (queued.max.request.bytes): frames of 300 KB, 4 connections x 25 pipelined.
+  const small = await BrokerProcess.start({ overrides: { 'queued.max.request.bytes': 2 * 1024 * 1024 } });
+  try {
+    const admin = await RawClient.connect('127.0.0.1', small.port);
+    const partitions = 4;
+    await admin.request(ApiKey.CreateTopics, 4, { topics: [{ name: 'flood', numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    const perRequest = 300;
+    const requests = 25;
+    const value = Buffer.alloc(1000, 7);
+    const clients = await Promise.all(Array.from({ length: partitions }, () => RawClient.connect('127.0.0.1', small.port)));
+    await Promise.all(clients.map(async (c, p) => {
+      const sends = Array.from({ length: requests }, (_, r) => c.produce('flood', p, buildRecordBatch({
+        timestamp: Date.now(), records: Array.from({ length: perRequest }, (_, i) => ({ key: Buffer.from(`${p}-${r * perRequest + i}`), value })),
+      }), 1));
+      const results = await Promise.all(sends);
+      assert.deepEqual(results.map((x) => [x.errorCode, x.baseOffset]), Array.from({ length: requests }, (_, r) => [0, r * perRequest]));
+    }));
+    for (let p = 0; p < partitions; p++) {
+      const { records } = await admin.readPartition('flood', p);
+      assert.equal(records.length, requests * perRequest);
+      assert.ok(records.every((rec, i) => rec.key!.toString() === `${p}-${i}`), `partition ${p} holds every record once, in order`);
+    }
+    for (const c of clients) await c.close();
+    await admin.close();
+  } finally {
+    await small.dispose();
+  }
 });
