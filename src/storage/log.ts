@@ -430,20 +430,25 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes whole closed segments, oldest first: those wholly below the log start offset, and with
-   * cleanup.policy delete those past retention.ms or beyond retention.bytes. Answers how many went.
+   * Deletes whole segments, oldest first: those wholly below the log start offset, and with
+   * cleanup.policy delete those past retention.ms or beyond retention.bytes. As Kafka does, the
+   * active segment goes too when it qualifies and holds records: it is rolled first, so appends go
+   * on in a new empty one at the log end offset. Answers how many went.
    */
   enforceRetention(nowMs: number): number {
     if (this.closed || this.failure !== null) return 0;
     const { retentionMs, retentionBytes } = this.config;
     const policyDelete = this.config.delete !== false;
     let deleted = 0;
-    while (this.segments.length > 1) {
+    for (;;) {
       const oldest = this.segments[0]!;
-      const belowStart = this.segments[1]!.baseOffset <= this.startOffset;
+      const active = oldest === this.active;
+      if (active && oldest.size === 0) break;
+      const belowStart = (active ? oldest.nextOffset : this.segments[1]!.baseOffset) <= this.startOffset;
       const expired = policyDelete && retentionMs >= 0 && nowMs - oldest.largestTimestamp() > retentionMs;
       const oversize = policyDelete && retentionBytes >= 0 && this.totalBytes - oldest.size >= retentionBytes;
       if (!belowStart && !expired && !oversize) break;
+      if (active) this.roll();
       this.segments.shift();
       this.totalBytes -= oldest.size;
       oldest.delete();

@@ -59,7 +59,7 @@ test('maxTimestamp finds the record holding it, or the batch when records are co
   log.close();
 }));
 
-test('retention by time deletes closed segments older than retentionMs, never the active one', () => withDir((dir) => {
+test('retention by time deletes segments older than retentionMs; the active one too once it is all expired, rolled first as Kafka does', () => withDir((dir) => {
   const log = timedLog(dir);
   const segments = log.segmentCount;
   const bases = listDir(dir).filter((n) => n.endsWith('.log')).map((n) => Number(n.slice(0, 20)));
@@ -74,13 +74,17 @@ test('retention by time deletes closed segments older than retentionMs, never th
   assert.equal(retained.logStartOffset, bases[2]);
   assert.equal(retained.read(bases[2]! - 1, 100).code, ErrorCode.OFFSET_OUT_OF_RANGE);
   assert.deepEqual(offsetsOf(retained.read(bases[2]!, 1).records), [[bases[2]!, bases[2]! + 2]]);
-  assert.equal(retained.enforceRetention(T0 + 10_000_000), segments - 3);
+  assert.equal(retained.enforceRetention(T0 + 10_000_000), segments - 2, 'every segment left, the active one included');
   assert.equal(retained.segmentCount, 1);
-  assert.equal(retained.logEndOffset, 60);
-  assert.equal(retained.sizeInBytes, fs.statSync(`${dir}/${listDir(dir).find((n) => n.endsWith('.log'))}`).size);
+  assert.deepEqual([retained.logStartOffset, retained.logEndOffset, retained.sizeInBytes], [60, 60, 0], 'one empty segment at the log end');
+  assert.deepEqual(listDir(dir).filter((n) => n.endsWith('.log')), [`${String(60).padStart(20, '0')}.log`]);
+  assert.equal(retained.read(59, 100).code, ErrorCode.OFFSET_OUT_OF_RANGE);
+  assert.equal(retained.enforceRetention(T0 + 10_000_000), 0, 'an empty active segment stays');
+  append(retained, { baseTimestamp: T0 + 10_000_000, records: 2 });
+  assert.deepEqual(offsetsOf(retained.read(60, 1000).records), [[60, 61]], 'appends go on at the log end');
   retained.close();
   const reopened = PartitionLog.open(dir, config());
-  assert.deepEqual([reopened.logStartOffset, reopened.logEndOffset], [retained.logStartOffset, 60]);
+  assert.deepEqual([reopened.logStartOffset, reopened.logEndOffset], [60, 62]);
   reopened.close();
 }));
 
