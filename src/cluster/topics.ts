@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DELETED_DIR } from '../storage/file-names.js';
 import { writeFileDurably } from '../storage/segment.js';
 
 export interface TopicInfo {
@@ -43,6 +44,13 @@ export class TopicRegistry {
 
   static load(logDirs: string[]): TopicRegistry {
     const registry = new TopicRegistry(logDirs);
+    // Partitions deleted just before a crash: their renamed directories go, in the background.
+    for (const dir of logDirs) {
+      if (!fs.existsSync(dir)) continue;
+      for (const name of fs.readdirSync(dir)) {
+        if (DELETED_DIR.test(name)) fs.rm(path.join(dir, name), { recursive: true, force: true }, () => {});
+      }
+    }
     const file = path.join(logDirs[0]!, REGISTRY_FILE);
     if (fs.existsSync(file)) {
       const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { topics: TopicInfo[] };

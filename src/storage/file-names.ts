@@ -59,3 +59,9 @@ export function isTempFileName(name: string): boolean {
   for (const suffix of TEMP_SUFFIXES) if (name.endsWith(suffix)) return true;
   return name.endsWith(SWAP_SUFFIX) && parseLogSwapFileName(name) === null;
 }
+
+/**
+ * A deleted partition's directory is renamed to <dir>.<unique>-delete, as Kafka does, and removed
+ * in the background; one left by a crash is removed at the next start-up.
+ */
+export const DELETED_DIR = /\.[0-9a-f]+-delete$/;

@@ -22,6 +22,7 @@
 // when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
 // active segment. Compaction leaves offset gaps in closed
 // segments, never in the active one.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
 import {
@@ -544,9 +545,21 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Deletes the partition: closed at once, its directory renamed out of the way (a topic of the same
+   * name may come back at once) and its files removed in the background, off this thread, since
+   * unlinking gigabytes takes a while.
+   */
   deleteAll(): void {
     this.close(false, false);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    const doomed = `${this.dir}.${randomBytes(8).toString('hex')}-delete`;
+    try {
+      fs.renameSync(this.dir, doomed);
+    } catch {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+      return;
+    }
+    fs.rm(doomed, { recursive: true, force: true }, () => {});
   }
 }
 

@@ -1,10 +1,14 @@
 // Tests for PartitionLog.open's recovery: torn or corrupt tails of the active segment, missing or
-// inconsistent indexes of closed segments, leftover files, corruption inside a closed segment.
+// inconsistent indexes of closed segments, leftover files, corruption inside a closed segment, and
+// the directories of deleted partitions (renamed, removed in the background, or at start-up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { TopicRegistry } from '../../src/cluster/topics.js';
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
+import { eventually } from '../helpers/clients.js';
 import { append, config, listDir, offsetsOf, readAll, withDir } from './helpers.js';
 
 const cfg: LogConfig = config({ segmentBytes: 1200, indexIntervalBytes: 150 });
@@ -166,3 +170,36 @@ test('an empty directory, and a missing one, open as an empty log', () => withDi
   log.deleteAll();
   assert.equal(fs.existsSync(nested), false);
 }));
+
+test('a deleted partition\'s directory is renamed at once and removed in the background', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-delete-'));
+  try {
+    const nested = path.join(dir, 'topic-0');
+    const log = PartitionLog.open(nested, cfg);
+    append(log, { records: 3 });
+    log.deleteAll();
+    assert.equal(fs.existsSync(nested), false, 'the name is free at once');
+    const again = PartitionLog.open(nested, cfg);
+    assert.equal(again.logEndOffset, 0, 'a partition of the same name starts empty');
+    again.close();
+    await eventually('the renamed directory to go', async () => (fs.readdirSync(dir).every((n) => !n.endsWith('-delete')) ? true : undefined), 5_000, 20);
+    assert.deepEqual(fs.readdirSync(dir), ['topic-0']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('directories of partitions deleted before a crash are removed at start-up', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-delete-'));
+  try {
+    const leftover = path.join(dir, 'gone-3.0123456789abcdef-delete');
+    fs.mkdirSync(leftover);
+    fs.writeFileSync(path.join(leftover, '00000000000000000000.log'), 'x');
+    fs.mkdirSync(path.join(dir, 'kept-0'));
+    TopicRegistry.load([dir]);
+    await eventually('the leftover to go', async () => (fs.existsSync(leftover) ? undefined : true), 5_000, 20);
+    assert.deepEqual(fs.readdirSync(dir), ['kept-0']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
