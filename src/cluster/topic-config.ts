@@ -76,9 +76,18 @@ export function topicConfigValue(broker: BrokerConfig, configs: Record<string, s
   return configs[name] ?? TOPIC_CONFIGS[name]!.brokerValue(broker);
 }
 
+function cleanupPolicy(broker: BrokerConfig, configs: Record<string, string>): string[] {
+  return topicConfigValue(broker, configs, 'cleanup.policy').split(',').map((p) => p.trim());
+}
+
+/** cleanup.policy contains compact (compact, or compact,delete): every produced record needs a key. */
+export function isCompacted(broker: BrokerConfig, configs: Record<string, string>): boolean {
+  return cleanupPolicy(broker, configs).includes('compact');
+}
+
 export function logConfigFor(broker: BrokerConfig, configs: Record<string, string>): LogConfig {
   const num = (key: string): number => Number(topicConfigValue(broker, configs, key));
-  const policy = topicConfigValue(broker, configs, 'cleanup.policy').split(',').map((p) => p.trim());
+  const policy = cleanupPolicy(broker, configs);
   return {
     compact: policy.includes('compact'),
     delete: policy.includes('delete'),

@@ -4,7 +4,8 @@
 // writes every change to __transaction_state before answering, replays that topic at start-up, and
 // ends transactions by writing commit or abort markers to their partitions. Transactions that
 // outlive their timeout are aborted with a bumped epoch, which fences the producer that started
-// them; so is an InitProducerId for an id whose transaction is still open.
+// them; so is an InitProducerId for an id whose transaction is still open. InitProducerId follows
+// Kafka's TransactionCoordinator (KIP-360): see initProducerId.
 import type { Logger } from '../log.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { CoordinatorLog } from '../groups/group-log.js';
@@ -16,8 +17,10 @@ export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 export const TxnState = { Empty: 0, Ongoing: 1, PrepareCommit: 2, PrepareAbort: 3, CompleteCommit: 4, CompleteAbort: 5, Dead: 6, PrepareEpochFence: 7 } as const;
 export const TXN_STATE_NAMES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
 
-/** Epochs are int16; Kafka moves to a new producer id before the last one. */
+/** Epochs are int16; Kafka moves to a new producer id before the last one (isEpochExhausted). */
 const MAX_EPOCH = 32766;
+const NO_PRODUCER_ID = -1;
+const NO_PRODUCER_EPOCH = -1;
 
 export interface TopicPartition { topic: string; partition: number }
 
@@ -25,6 +28,13 @@ export interface Transaction {
   readonly transactionalId: string;
   producerId: number;
   producerEpoch: number;
+  /**
+   * Kafka's lastProducerId and lastProducerEpoch: the producer id before the last state change, and
+   * the epoch a KIP-360 bump came from (-1 after a fresh init or a fence), so that a retried
+   * InitProducerId gets the same answer again. Kept in memory only, as Kafka 3.x: -1 after a load.
+   */
+  lastProducerId: number;
+  lastProducerEpoch: number;
   timeoutMs: number;
   state: number;
   /** topic -> partitions written to in the open transaction */
@@ -48,6 +58,8 @@ export interface TransactionHost {
 }
 
 export interface InitResult { errorCode: number; producerId: number; producerEpoch: number }
+/** The producer id and epoch an InitProducerId v3+ names (KIP-360); null when it sends -1 and -1. */
+export interface ProducerIdAndEpoch { producerId: number; producerEpoch: number }
 
 export class TransactionCoordinator {
   readonly transactions = new Map<string, Transaction>();
@@ -76,7 +88,7 @@ export class TransactionCoordinator {
       const partitions = new Map<string, Set<number>>();
       for (const tp of v.transactionPartitions ?? []) partitions.set(tp.topic, new Set(tp.partitionIds));
       this.transactions.set(transactionalId, {
-        transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, timeoutMs: v.transactionTimeoutMs, state: v.transactionStatus,
+        transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, lastProducerId: NO_PRODUCER_ID, lastProducerEpoch: NO_PRODUCER_EPOCH, timeoutMs: v.transactionTimeoutMs, state: v.transactionStatus,
         partitions, startMs: v.transactionStartTimestampMs, lastUpdateMs: v.transactionLastUpdateTimestampMs, busy: false,
       });
     }
@@ -92,7 +104,19 @@ export class TransactionCoordinator {
 
   // --- InitProducerId ---
 
-  async initProducerId(transactionalId: string, timeoutMs: number, producerId: number, producerEpoch: number): Promise<InitResult> {
+  /**
+   * Kafka's handleInitProducerId and prepareInitProducerIdTransit. A transactional id without state
+   * gets a new producer id, whatever id and epoch the request names. Otherwise a named producer must
+   * be valid (isValidProducerId: the epoch is still unset, or the id is the current one, or the
+   * previous one with an exhausted epoch) or it is PRODUCER_FENCED. Then the epoch is bumped when no
+   * producer is named, the epoch is unset or the named epoch is the current one (a new producer id
+   * at epoch 0 once the epoch is exhausted); the same id and epoch are answered again when the named
+   * epoch is the one the last bump came from (a retry whose answer was lost); any other epoch is
+   * PRODUCER_FENCED. An open transaction is aborted first with a fencing bump; where Kafka answers
+   * CONCURRENT_TRANSACTIONS after that abort and bumps again on the client's retry, this broker
+   * bumps again in the same request (the same outcome, one round trip fewer).
+   */
+  async initProducerId(transactionalId: string, timeoutMs: number, expected: ProducerIdAndEpoch | null): Promise<InitResult> {
     const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
     if (this.loading) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     if (timeoutMs <= 0 || timeoutMs > this.host.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
@@ -101,28 +125,32 @@ export class TransactionCoordinator {
     let txn = this.transactions.get(transactionalId);
     if (txn === undefined) {
       const now = Date.now();
-      txn = { transactionalId, producerId: await this.host.nextProducerId(), producerEpoch: -1, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false };
+      txn = {
+        transactionalId, producerId: await this.host.nextProducerId(), producerEpoch: NO_PRODUCER_EPOCH, lastProducerId: NO_PRODUCER_ID,
+        lastProducerEpoch: NO_PRODUCER_EPOCH, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false,
+      };
       this.transactions.set(transactionalId, txn);
     }
     if (txn.busy) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
-    // KIP-360: a producer that knows its id and epoch must still hold them.
-    if (producerId >= 0 && (producerId !== txn.producerId || producerEpoch !== txn.producerEpoch)) {
-      return fail(producerId !== txn.producerId ? ErrorCode.INVALID_PRODUCER_ID_MAPPING : ErrorCode.PRODUCER_FENCED);
-    }
+    if (expected !== null && !isValidProducerId(txn, expected)) return fail(ErrorCode.PRODUCER_FENCED);
     if (txn.state === TxnState.PrepareCommit || txn.state === TxnState.PrepareAbort) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     if (txn.state === TxnState.Ongoing) {
       // The previous producer's transaction is aborted, and the producer fenced, before this one starts.
       const aborted = await this.end(txn, false, true);
       if (aborted !== ErrorCode.NONE) return fail(aborted);
     }
-    const next = { ...txn };
-    if (next.producerEpoch >= MAX_EPOCH) {
-      next.producerId = await this.host.nextProducerId();
-      next.producerEpoch = 0;
+    let change: Partial<Pick<Transaction, 'producerId' | 'producerEpoch' | 'lastProducerEpoch'>>;
+    if (expected === null || txn.producerEpoch === NO_PRODUCER_EPOCH || expected.producerEpoch === txn.producerEpoch) {
+      const lastProducerEpoch = expected === null ? NO_PRODUCER_EPOCH : txn.producerEpoch;
+      change = txn.producerEpoch >= MAX_EPOCH
+        ? { producerId: await this.host.nextProducerId(), producerEpoch: 0, lastProducerEpoch }
+        : { producerEpoch: txn.producerEpoch + 1, lastProducerEpoch };
+    } else if (expected.producerEpoch === txn.lastProducerEpoch) {
+      change = {};
     } else {
-      next.producerEpoch++;
+      return fail(ErrorCode.PRODUCER_FENCED);
     }
-    const errorCode = await this.persist(txn, { producerId: next.producerId, producerEpoch: next.producerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1 });
+    const errorCode = await this.persist(txn, { ...change, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1 });
     if (errorCode !== ErrorCode.NONE) return fail(errorCode);
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
   }
@@ -176,7 +204,9 @@ export class TransactionCoordinator {
    */
   private async end(txn: Transaction, commit: boolean, fence: boolean): Promise<number> {
     const producerEpoch = fence ? txn.producerEpoch + 1 : txn.producerEpoch;
-    const prepared = await this.persist(txn, { producerEpoch, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort });
+    const prepared = await this.persist(txn, {
+      producerEpoch, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, ...(fence ? { lastProducerEpoch: NO_PRODUCER_EPOCH } : {}),
+    });
     if (prepared !== ErrorCode.NONE) return prepared;
     return this.complete(txn);
   }
@@ -206,8 +236,8 @@ export class TransactionCoordinator {
     return this.persist(txn, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Map() });
   }
 
-  /** Writes the transaction's next state to __transaction_state, then takes it on. */
-  private async persist(txn: Transaction, change: Partial<Pick<Transaction, 'producerId' | 'producerEpoch' | 'timeoutMs' | 'state' | 'partitions' | 'startMs'>>): Promise<number> {
+  /** Writes the transaction's next state to __transaction_state, then takes it on (the producer id it had becomes lastProducerId, as Kafka's transitions do). */
+  private async persist(txn: Transaction, change: Partial<Pick<Transaction, 'producerId' | 'producerEpoch' | 'lastProducerEpoch' | 'timeoutMs' | 'state' | 'partitions' | 'startMs'>>): Promise<number> {
     const next = { ...txn, ...change, lastUpdateMs: Date.now() };
     const value = encodeTransactionLogValue({
       producerId: next.producerId, producerEpoch: next.producerEpoch, transactionTimeoutMs: next.timeoutMs, transactionStatus: next.state,
@@ -222,7 +252,8 @@ export class TransactionCoordinator {
       txn.busy = false;
     }
     if (errorCode !== ErrorCode.NONE) return errorCode;
-    Object.assign(txn, change, { lastUpdateMs: next.lastUpdateMs });
+    const lastProducerId = txn.producerId;
+    Object.assign(txn, change, { lastProducerId, lastUpdateMs: next.lastUpdateMs });
     return ErrorCode.NONE;
   }
 
@@ -245,4 +276,11 @@ export class TransactionCoordinator {
       }
     }
   }
+}
+
+/** Kafka's isValidProducerId: may the producer an InitProducerId names go on under this transactional id? */
+function isValidProducerId(txn: Transaction, expected: ProducerIdAndEpoch): boolean {
+  return txn.producerEpoch === NO_PRODUCER_EPOCH
+    || expected.producerId === txn.producerId
+    || (expected.producerId === txn.lastProducerId && expected.producerEpoch >= MAX_EPOCH);
 }

@@ -17,8 +17,16 @@ export interface ProduceItem {
   logAppendTime: boolean;
   /** compression.type as a codec (records/compression.ts): batches in another one are recompressed; -1 or absent (producer) keeps them. */
   compression?: number;
+  /** cleanup.policy contains compact: a batch with a record without a key is refused (INVALID_RECORD). */
+  compacted?: boolean;
 }
-export interface ProduceResult { errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number }
+/** Produce v8+ record_errors: a record's index in its batch, and why it was refused. */
+export interface RecordError { batchIndex: number; batchIndexErrorMessage: string | null }
+export interface ProduceResult {
+  errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number;
+  /** INVALID_RECORD: the records at fault, and Kafka's summary of them. */
+  recordErrors?: RecordError[]; errorMessage?: string;
+}
 
 export interface FetchItem {
   key: PartitionKey; fetchOffset: number; maxBytes: number;

@@ -3,7 +3,8 @@
 // state), writes transaction markers, reads stored batches out untouched for Fetch (below the last
 // stable offset for read_committed), answers offset lookups and producer descriptions, and runs
 // retention, producer expiry and compaction over its logs. Batches in another codec than the topic's
-// compression.type are recompressed before they are appended. Topic config changes, DeleteRecords,
+// compression.type are recompressed before they are appended; on a compacted topic a batch with a
+// record without a key is refused whole (INVALID_RECORD with Kafka's record errors). Topic config changes, DeleteRecords,
 // leader epoch lookups and partition sizes (DescribeLogDirs) are served here too.
 // Every operation on a partition's files happens here and nowhere else.
 import { Piscina } from 'piscina';
@@ -13,6 +14,7 @@ import { PartitionLog } from '../storage/log.js';
 import { SharedRing, type RingMemory } from './shared-ring.js';
 import { checkProducedBatch, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
 import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
+import { keylessRecords } from '../protocol/records/read.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
@@ -43,7 +45,7 @@ function open(partitions: OpenPartition[]): OpenResult[] {
 }
 
 function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
-  return items.map(({ key, start, length, maxMessageBytes, logAppendTime, compression = -1 }) => {
+  return items.map(({ key, start, length, maxMessageBytes, logAppendTime, compression = -1, compacted = false }) => {
     const log = logs.get(key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     let records: Buffer = Buffer.from(sab, start, length);
@@ -53,6 +55,10 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
       if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
       const code = checkProducedBatch(batch);
       if (code !== ErrorCode.NONE) return produceError(code, log);
+    }
+    if (compacted) {
+      const refused = checkKeys(key, records, scan.batches);
+      if (refused !== null) return { ...produceError(refused.errorCode, log), ...refused };
     }
     if (compression >= 0) {
       const recompressed = recompress(records, scan.batches, compression);
@@ -77,6 +83,31 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
       return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);
     }
   });
+}
+
+/**
+ * Kafka's LogValidator on a compacted topic: every record needs a key. The record errors of the first
+ * batch that has keyless records (their indexes in that batch), as Kafka reports them; null when all
+ * have keys. Records that cannot be read are CORRUPT_MESSAGE.
+ */
+function checkKeys(key: PartitionKey, records: Buffer, batches: BatchInfo[]): Pick<ProduceResult, 'errorCode' | 'recordErrors' | 'errorMessage'> | null {
+  for (const batch of batches) {
+    let keyless: number[];
+    try {
+      keyless = keylessRecords(records, batch.position, batch.size);
+    } catch {
+      return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    }
+    if (keyless.length === 0) continue;
+    const message = `Compacted topic cannot accept message without key in topic partition ${key}.`;
+    const recordErrors = keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message }));
+    const shown = recordErrors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${message}')`).join(', ');
+    return {
+      errorCode: ErrorCode.INVALID_RECORD, recordErrors,
+      errorMessage: `One or more records have been rejected due to ${recordErrors.length} record errors in total, and only showing the first three errors at most: [${shown}]`,
+    };
+  }
+  return null;
 }
 
 /** The batches in the topic's codec (the same buffer when they all are), or null when one does not decompress. */

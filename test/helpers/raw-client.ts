@@ -155,6 +155,15 @@ export class RawClient {
     return { topicId: t.topicId, partitions: t.partitions.length };
   }
 
+  /** CreateTopics v7 of one topic with its configs; throws on a topic error. */
+  async createTopic(name: string, numPartitions: number, configs: Record<string, string> = {}): Promise<void> {
+    const res = await this.request(ApiKey.CreateTopics, 7, {
+      topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, value]) => ({ name: k, value })) }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    if (res.topics[0].errorCode !== 0) throw new Error(`CreateTopics ${name}: error code ${res.topics[0].errorCode}`);
+  }
+
   /** ListOffsets v7 for one partition: -2 earliest, -1 latest, -3 max timestamp, else a timestamp. */
   async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
     const res = await this.request(ApiKey.ListOffsets, 7, {

@@ -69,8 +69,7 @@ describe('transactions over the wire: the last stable offset', () => {
   before(async () => {
     broker = await BrokerProcess.start();
     raw = await RawClient.open(broker.bootstrap);
-    const created = await raw.request(ApiKey.CreateTopics, 7, { topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5_000, validateOnly: false });
-    assert.equal(created.topics[0].errorCode, 0);
+    await raw.createTopic(TOPIC, 1);
   });
   after(async () => {
     await raw?.close();

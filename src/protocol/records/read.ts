@@ -1,5 +1,7 @@
 // Reads the records inside magic-v2 batches: for the broker's own topics (__consumer_offsets,
-// __transaction_state) loaded at start-up, and anywhere else the broker must look inside a batch.
+// __transaction_state) loaded at start-up, and anywhere else the broker must look inside a batch;
+// and keylessRecords, which walks a produced batch's records (in any codec) only as far as their
+// keys, for the check of compacted topics.
 // Every complete batch in the buffer is read; a truncated last batch is skipped (a fetch result
 // may end mid-batch). Uncompressed and gzip batches are read; other codecs throw. The CRC is not
 // checked here (storage checks it on recovery; checkBatchAt in batch.ts does it on demand).
@@ -7,6 +9,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Reader } from '../primitives/reader.js';
 import { ProtocolError } from '../primitives/protocol-error.js';
+import { decompress } from './compression.js';
 import {
   ATTRIBUTES_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_SIZE, COMPRESSION_CODEC_MASK, CONTROL_FLAG_MASK,
   LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET,
@@ -102,6 +105,47 @@ function* batchRecords(buf: Buffer, position: number, size: number): Generator<R
     };
   }
 }
+
+/**
+ * The indexes, within the batch at buf[position, position + size), of its records without a key
+ * (Kafka's record.hasKey(): a negative key length, -1), in order. Compressed records are decompressed
+ * first. Each record is walked only to its key length (negative when the first byte of its zigzag
+ * varint is odd) and skipped by its own length: for an uncompressed batch nothing is allocated
+ * unless a record has no key.
+ * Throws ProtocolError on malformed records, Error on compressed data that does not decompress.
+ */
+export function keylessRecords(buf: Buffer, position: number, size: number): number[] {
+  const codec = buf.readInt16BE(position + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK;
+  const count = buf.readInt32BE(position + RECORDS_COUNT_OFFSET);
+  const data = codec === 0 ? buf : decompress(codec, buf.subarray(position + BATCH_HEADER_SIZE, position + size));
+  let o = codec === 0 ? position + BATCH_HEADER_SIZE : 0;
+  const limit = codec === 0 ? position + size : data.length;
+  let keyless: number[] | null = null;
+  for (let i = 0; i < count; i++) {
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (o >= limit || shift > 28) throw new ProtocolError(`record ${i}: malformed length`);
+      const b = data[o++]!;
+      length += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    if (length % 2 !== 0) throw new ProtocolError(`record ${i}: negative length`);
+    const end = o + length / 2;
+    if (end > limit) throw new ProtocolError(`record ${i} overruns its batch`);
+    o = skipVarint(data, skipVarint(data, o + 1, end), end); // attributes, timestampDelta, offsetDelta
+    if (o >= end) throw new ProtocolError(`record ${i} ends before its key`);
+    if ((data[o]! & 1) === 1) (keyless ??= []).push(i); // a negative zigzag varint: no key
+    o = end;
+  }
+  return keyless ?? NO_INDEXES;
+}
+
+function skipVarint(data: Buffer, o: number, end: number): number {
+  while (o < end && data[o]! >= 0x80) o++;
+  if (o >= end) throw new ProtocolError('record ends inside a varint');
+  return o + 1;
+}
+const NO_INDEXES: number[] = [];
 
 function varBytes(r: Reader): Buffer | null {
   const n = r.varint();

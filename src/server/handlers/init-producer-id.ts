@@ -1,12 +1,14 @@
-// InitProducerId (22), versions 0-5. An idempotent producer (transactional id null) gets a new
-// producer id from the broker's ProducerIdManager and epoch 0, whatever id and epoch it sends (as
-// Kafka: it starts its sequences over under the new id). A transactional producer is answered by the
-// transaction coordinator, which fences the id's previous producer by its epoch.
+// InitProducerId (22), versions 0-5. From v3 a producer may name its producer id and epoch (KIP-360):
+// both -1, or neither, else INVALID_REQUEST, whatever the transactional id (as Kafka's KafkaApis). An
+// idempotent producer (transactional id null) gets a new producer id from the broker's
+// ProducerIdManager and epoch 0, whatever id and epoch it names (as Kafka: it starts its sequences
+// over under the new id). A transactional producer is answered by the transaction coordinator, which
+// fences the id's previous producer by its epoch (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH before v4).
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../dispatcher.js';
 
-import type { InitResult } from '../../transactions/coordinator.js';
+import type { InitResult, ProducerIdAndEpoch } from '../../transactions/coordinator.js';
 import { fencedAs } from './txn-common.js';
 
 export const initProducerId: ApiHandler = {
@@ -16,6 +18,10 @@ export const initProducerId: ApiHandler = {
   async handle(ctx, req) {
     const answer = (r: InitResult) => ({ throttleTimeMs: 0, errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
     const fail = (errorCode: number) => answer({ errorCode, producerId: -1, producerEpoch: -1 });
+    const producerId = ctx.header.apiVersion >= 3 ? (req.producerId as number) : -1;
+    const producerEpoch = ctx.header.apiVersion >= 3 ? (req.producerEpoch as number) : -1;
+    if ((producerId === -1) !== (producerEpoch === -1)) return fail(ErrorCode.INVALID_REQUEST);
+    const expected: ProducerIdAndEpoch | null = producerId === -1 ? null : { producerId, producerEpoch };
     const transactionalId = req.transactionalId as string | null;
     if (transactionalId === null) {
       try {
@@ -26,9 +32,7 @@ export const initProducerId: ApiHandler = {
       }
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
-    const producerId = ctx.header.apiVersion >= 3 ? (req.producerId as number) : -1;
-    const producerEpoch = ctx.header.apiVersion >= 3 ? (req.producerEpoch as number) : -1;
-    const r = await ctx.broker.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, producerId, producerEpoch);
+    const r = await ctx.broker.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, expected);
     return answer({ ...r, errorCode: fencedAs(r.errorCode, ctx.header.apiVersion, 4) });
   },
 };

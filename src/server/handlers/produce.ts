@@ -6,12 +6,14 @@
 // appended. Topics with message.timestamp.type=LogAppendTime get their batches stamped with the append
 // time; batches in another codec than the topic's compression.type are recompressed by the shard. Batches with a producer id are checked by the shard against the partition's producer state
 // (src/storage/producer-state.ts): a retried batch already appended answers its original offset,
-// stale epochs and sequence gaps answer INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER.
+// stale epochs and sequence gaps answer INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER. On a
+// topic whose cleanup.policy contains compact, a batch with a record without a key is INVALID_RECORD,
+// with record_errors (each such record's index in its batch) and error_message from v8, as Kafka.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
-import { compressionCodec, maxMessageBytes, minInsyncReplicas, usesLogAppendTime } from '../../cluster/topic-config.js';
+import { compressionCodec, isCompacted, maxMessageBytes, minInsyncReplicas, usesLogAppendTime } from '../../cluster/topic-config.js';
 import type { ApiHandler } from '../dispatcher.js';
 
 interface PartitionData { index: number; records: Buffer | null }
@@ -47,7 +49,7 @@ export const produce: ApiHandler = {
           slot.item = {
             key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length,
             maxMessageBytes: maxMessageBytes(broker.config, topic.configs), logAppendTime: usesLogAppendTime(broker.config, topic.configs),
-            compression: compressionCodec(broker.config, topic.configs),
+            compression: compressionCodec(broker.config, topic.configs), compacted: isCompacted(broker.config, topic.configs),
           };
           items.push(slot.item);
           itemShards.push(broker.cluster.shardFor(t.name, p.index));
@@ -84,8 +86,8 @@ export const produce: ApiHandler = {
             baseOffset: ok ? slot.result!.baseOffset : -1,
             logAppendTimeMs: ok ? slot.result!.logAppendTime : -1,
             logStartOffset: slot.result?.logStartOffset ?? -1,
-            recordErrors: [],
-            errorMessage: null,
+            recordErrors: slot.result?.recordErrors ?? [],
+            errorMessage: slot.result?.errorMessage ?? null,
           };
         }),
       })),
