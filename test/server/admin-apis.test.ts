@@ -107,6 +107,19 @@ describe('DescribeConfigs', () => {
     }
   });
 
+  test('an empty configuration_keys list is every config, as null is; log.retention.ms is a synonym only when asked', async () => {
+    for (const v of [1, 4]) {
+      const all = await describeTopic('dc', null, v, { includeSynonyms: false, includeDocumentation: false });
+      const empty = await describeTopic('dc', [], v, { includeSynonyms: false, includeDocumentation: false });
+      assert.ok(all.configs.length >= 25, `${all.configs.length} configs`);
+      assert.deepEqual(configMap(empty), configMap(all));
+      assert.ok(empty.configs.every((c: any) => c.synonyms.length === 0));
+      const asked = await describeTopic('dc', [], v, { includeSynonyms: true, includeDocumentation: false });
+      const retention = asked.configs.find((c: any) => c.name === 'retention.ms');
+      assert.deepEqual(retention.synonyms.map((s: any) => [s.name, s.source]), [['retention.ms', 1], ['log.retention.ms', 5]]);
+    }
+  });
+
   test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION; the broker resource lists its settings', async () => {
     assert.equal((await describeTopic('no-such-topic')).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const res = await client.request(ApiKey.DescribeConfigs, 4, {

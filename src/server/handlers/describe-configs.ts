@@ -1,6 +1,7 @@
 // DescribeConfigs (32), versions 1-4: the configs of topic and broker resources, all of them or the
 // keys asked for, each with its value in effect, its source, its type (v3+) and, when asked, its
-// synonyms (the settings it could come from, in order of precedence) and a line of documentation.
+// synonyms (the settings it could come from, in order of precedence; only when include_synonyms is
+// set) and a line of documentation. No keys (null or an empty list) is every config.
 // A topic config comes from the topic (TOPIC_CONFIG), else from its broker setting as set in
 // server.properties or by --override (STATIC_BROKER_CONFIG), else from that setting's default
 // (DEFAULT_CONFIG); see src/cluster/topic-config.ts. The broker resource (named by its node id)
@@ -45,7 +46,9 @@ export const describeConfigs: ApiHandler = {
 };
 
 function describe(ctx: RequestContext, r: DescribeResource, options: Options): unknown[] | { errorCode: number; errorMessage: string } {
-  const wanted = (name: string): boolean => r.configurationKeys === null || r.configurationKeys.includes(name);
+  // Null or an empty list: every config, as Kafka answers both.
+  const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
+  const wanted = (name: string): boolean => keys === null || keys.has(name);
   const { config } = ctx.broker;
   if (r.resourceType === ResourceType.TOPIC) {
     const topic = ctx.broker.topics.get(r.resourceName);
