@@ -6,10 +6,14 @@
 // server.properties or by --override (STATIC_BROKER_CONFIG), else from that setting's default
 // (DEFAULT_CONFIG); see src/cluster/topic-config.ts. The broker resource (named by its node id)
 // lists every setting samsa reads, read-only; the cluster-wide default resource (name '') has no
-// dynamic settings to show. Version 0 is not served.
+// dynamic settings to show. A group (KIP-848's GROUP resource, named by its id, existing or not)
+// lists consumer.session.timeout.ms and consumer.heartbeat.interval.ms: its own value (GROUP_CONFIG)
+// else the broker's setting (DEFAULT_CONFIG). Version 0 is not served.
 import { TOPIC_CONFIGS, topicConfigValue, ConfigType } from '../../cluster/topic-config.js';
 import { defaultConfig, type BrokerConfig } from '../../config/index.js';
 import { KEY_TABLE, type KeyDef } from '../../config/keys.js';
+import type { Configs } from '../../cluster/config-store.js';
+import { GROUP_CONFIGS, groupConfigValue } from '../../groups/group-config.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler, RequestContext } from '../dispatcher.js';
@@ -62,7 +66,18 @@ function describe(ctx: RequestContext, r: DescribeResource, options: Options): u
     }
     return KEY_TABLE.filter((def) => def.aliasOf === undefined && wanted(def.key)).map((def) => brokerEntry(config, def, options));
   }
+  if (r.resourceType === ResourceType.GROUP) {
+    if (r.resourceName === '') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty' };
+    const own = ctx.broker.groups.groupConfigs(r.resourceName);
+    return Object.keys(GROUP_CONFIGS).filter(wanted).map((name) => groupEntry(config, own, name, options));
+  }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}.` };
+}
+
+/** As Kafka: a group's own value is its one synonym (GROUP_CONFIG); the default has none. */
+function groupEntry(broker: BrokerConfig, own: Configs, name: string, options: Options) {
+  const chain: Synonym[] = own[name] === undefined ? [] : [{ name, value: own[name], source: ConfigSource.GROUP_CONFIG }];
+  return entry(name, String(groupConfigValue(broker, own, name)), false, chain, ConfigType.INT, GROUP_CONFIGS[name]!.doc, options);
 }
 
 function topicEntry(broker: BrokerConfig, configs: Record<string, string>, name: string, options: Options) {
@@ -90,8 +105,8 @@ function brokerEntry(broker: BrokerConfig, def: KeyDef, options: Options) {
 function entry(name: string, value: string | null, readOnly: boolean, chain: Synonym[], configType: number, doc: string | null, options: Options) {
   return {
     name, value, readOnly,
-    isDefault: chain[0]!.source === ConfigSource.DEFAULT_CONFIG,
-    configSource: chain[0]!.source,
+    isDefault: (chain[0]?.source ?? ConfigSource.DEFAULT_CONFIG) === ConfigSource.DEFAULT_CONFIG,
+    configSource: chain[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
     isSensitive: false,
     synonyms: options.synonyms ? chain : [],
     configType,
