@@ -1,7 +1,11 @@
 // The resources whose configs AlterConfigs and IncrementalAlterConfigs change, one ConfigKind each:
 // a topic's configs (the registry, handed to its partitions' shard workers: Cluster.alterTopicConfigs)
 // and a group's (KIP-848's GROUP resource: the group coordinator's store, used from the group's next
-// heartbeat). The broker's dynamic configs are in broker-configs.ts.
+// heartbeat) and the broker's dynamic configs (per broker, named by node.id, or cluster-wide, named
+// ''; src/config/dynamic.ts says which keys and how they combine; Broker.alterDynamicConfigs puts
+// them in effect).
+import { checkDynamicConfigs, ConfigError, effectiveConfig, unknownBrokerKey } from '../../config/index.js';
+import { KEYS } from '../../config/keys.js';
 import { checkTopicConfig, ConfigType, TOPIC_CONFIGS, topicConfigValue } from '../../cluster/topic-config.js';
 import { checkGroupConfigs, GROUP_CONFIGS, groupConfigValue } from '../../groups/group-config.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -45,8 +49,41 @@ export const groupKind: ConfigKind = {
   },
 };
 
+export const brokerKind: ConfigKind = {
+  own(ctx, name) {
+    const id = String(ctx.broker.config.nodeId);
+    if (name !== '' && name !== id) return refuse(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${name}`);
+    return ctx.broker.dynamicConfigs.get(name);
+  },
+  keyType: (key) => (KEYS.get(key) === undefined ? undefined : KEYS.get(key)!.type === 'list' ? 'list' : 'value'),
+  unknownKey: unknownBrokerKey,
+  valueInEffect(ctx, name, own, key) {
+    const field = KEYS.get(key)?.field;
+    if (field === null || field === undefined) return own[key] ?? null;
+    const value = effectiveConfig(ctx.broker.config.staticConfigs, ctx.broker.dynamicLevels({ name, configs: own }))[field];
+    return Array.isArray(value) ? value.join(',') : String(value);
+  },
+  check(ctx, name, configs) {
+    const problem = checkDynamicConfigs(configs);
+    if (problem !== null) return refuse(problem.kind === 'request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, problem.message);
+    try {
+      effectiveConfig(ctx.broker.config.staticConfigs, ctx.broker.dynamicLevels({ name, configs }));
+      return null;
+    } catch (err) {
+      if (err instanceof ConfigError) return refuse(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+  },
+  async apply(ctx, name, configs) {
+    await ctx.broker.alterDynamicConfigs(name, configs);
+    ctx.conn.log.info({ broker: name === '' ? 'cluster default' : name, configs }, 'dynamic broker configs altered');
+    return null;
+  },
+};
+
 /** The kinds AlterConfigs and IncrementalAlterConfigs serve, by resource type. */
 export const CONFIG_KINDS: ReadonlyMap<number, ConfigKind> = new Map([
   [ResourceType.TOPIC, topicKind],
   [ResourceType.GROUP, groupKind],
+  [ResourceType.BROKER, brokerKind],
 ]);
