@@ -1,8 +1,10 @@
 // The broker: wires the rooms of the data path together. Start-up order: the HTTP listener of
 // /metrics, /healthz and /readyz, log dirs and meta.properties, the topic registry, the shard
 // workers (which recover every partition), the dispatcher, then the listeners (ready from then
-// on). Shutdown runs the other way and flushes every log.
-import type { BrokerConfig } from './config/index.js';
+// on). Shutdown runs the other way and flushes every log. The dynamic broker configs
+// (samsa-broker-configs.json) are applied over the static ones before any partition opens.
+import { ConfigError, effectiveConfig, type BrokerConfig } from './config/index.js';
+import { FileConfigStore, type ConfigStore, type Configs } from './cluster/config-store.js';
 import type { Logger } from './log.js';
 import { Cluster } from './cluster/cluster.js';
 import { ensureMetaProperties } from './cluster/meta-properties.js';
@@ -48,6 +50,8 @@ export class Broker {
     readonly topics: TopicRegistry,
     readonly shards: ShardPool,
     readonly cluster: Cluster,
+    /** Dynamic broker configs by resource name: String(node.id), and '' for the cluster-wide defaults. */
+    readonly dynamicConfigs: ConfigStore,
   ) {
     this.dispatcher = new Dispatcher(HANDLERS, this);
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
@@ -70,6 +74,13 @@ export class Broker {
     const http = config.metricsListener === null ? null : await openHttpListener(config.metricsListener, collector.routes(), log);
     const clusterId = ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
     const topics = TopicRegistry.load(config.logDirs);
+    const dynamicConfigs = FileConfigStore.load(config.logDirs[0]!, 'samsa-broker-configs.json');
+    try {
+      Object.assign(config, effectiveConfig(config.staticConfigs, dynamicLevels(config, dynamicConfigs)));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      log.error({ err: err.message }, 'stored dynamic broker configs are not valid; the static configs apply');
+    }
     const shards = new ShardPool(config.workerThreads);
     const cluster = new Cluster(config, topics, shards);
     const opened = await cluster.openAll(recoveryProgress(log, config.recoveryProgressIntervalMs, collector.startup));
@@ -84,7 +95,7 @@ export class Broker {
     const recoveryMs = Date.now() - started;
     collector.startup.recoveryMs = recoveryMs;
 
-    const broker = new Broker(config, log, clusterId, topics, shards, cluster);
+    const broker = new Broker(config, log, clusterId, topics, shards, cluster, dynamicConfigs);
     broker.http = http;
     collector.attach(broker);
     broker.listeners = new Listeners({
@@ -109,6 +120,22 @@ export class Broker {
       workers: config.workerThreads, recoveryMs, nodeId: config.nodeId, clusterId, topics: topics.size, partitions: opened.length,
     }, 'samsa started');
     return broker;
+  }
+
+  /** The dynamic levels in effect, with one level's set replaced by `change` (for checking or applying it). */
+  dynamicLevels(change?: { name: string; configs: Configs }) {
+    return dynamicLevels(this.config, this.dynamicConfigs, change);
+  }
+
+  /**
+   * Stores one dynamic level's new set (checked by the caller) and puts the result in effect at once:
+   * the broker's settings, which the produce path and the timers read as they go, and every
+   * partition's LogConfig on its shard worker.
+   */
+  async alterDynamicConfigs(name: string, configs: Configs): Promise<void> {
+    this.dynamicConfigs.set(name, configs);
+    Object.assign(this.config, effectiveConfig(this.config.staticConfigs, this.dynamicLevels()));
+    await this.cluster.reconfigureAll();
   }
 
   private async enforceRetention(): Promise<void> {
@@ -154,4 +181,9 @@ export class Broker {
     await this.shards.close();
     this.log.info('samsa stopped');
   }
+}
+
+function dynamicLevels(config: BrokerConfig, store: ConfigStore, change?: { name: string; configs: Configs }) {
+  const level = (name: string): Configs => (change?.name === name ? change.configs : store.get(name));
+  return { clusterDefault: level(''), perBroker: level(String(config.nodeId)) };
 }

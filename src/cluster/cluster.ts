@@ -189,13 +189,25 @@ export class Cluster {
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
       topic.configs = configs;
       this.topics.update(topic);
-      const config = logConfigFor(this.config, configs);
-      const items = Array.from({ length: topic.partitions }, (_, p) => p);
-      await this.shards.scatter<number, boolean>(items, (p) => this.shardFor(name, p), (list) => ({
-        op: 'configure', items: list.map((p): ConfigureItem => ({ key: partitionKey(name, p), config })),
-      }));
+      await this.configurePartitions([topic]);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
+  }
+
+  /** After the broker's topic defaults changed (dynamic broker configs): every partition gets its LogConfig again. */
+  reconfigureAll(): Promise<void> {
+    return this.serial(() => this.configurePartitions([...this.topics.all()]));
+  }
+
+  /** Hands each partition of `topics` its LogConfig from the topic's configs and the broker's settings now. */
+  private async configurePartitions(topics: TopicInfo[]): Promise<void> {
+    const items = topics.flatMap((t) => {
+      const config = logConfigFor(this.config, t.configs);
+      return Array.from({ length: t.partitions }, (_, p): ConfigureItem & { topic: string; partition: number } => ({ topic: t.name, partition: p, key: partitionKey(t.name, p), config }));
+    });
+    await this.shards.scatter<typeof items[number], boolean>(items, (i) => this.shardFor(i.topic, i.partition), (list) => ({
+      op: 'configure', items: list.map(({ key, config }): ConfigureItem => ({ key, config })),
+    }));
   }
 
   deleteTopic(name: string): Promise<TopicOutcome> {

@@ -63,6 +63,10 @@ export interface BrokerConfig {
   groupConsumerSessionTimeoutMs: number; // group.consumer.session.timeout.ms
   groupConsumerHeartbeatIntervalMs: number; // group.consumer.heartbeat.interval.ms
   groupConsumerMaxSize: number; // group.consumer.max.size
+  groupConsumerMinSessionTimeoutMs: number; // group.consumer.min.session.timeout.ms: the least a group's consumer.session.timeout.ms may be
+  groupConsumerMaxSessionTimeoutMs: number; // group.consumer.max.session.timeout.ms
+  groupConsumerMinHeartbeatIntervalMs: number; // group.consumer.min.heartbeat.interval.ms: the least a group's consumer.heartbeat.interval.ms may be
+  groupConsumerMaxHeartbeatIntervalMs: number; // group.consumer.max.heartbeat.interval.ms
   transactionStateLogNumPartitions: number; // transaction.state.log.num.partitions
   transactionStateLogSegmentBytes: number; // transaction.state.log.segment.bytes
   transactionMaxTimeoutMs: number; // transaction.max.timeout.ms

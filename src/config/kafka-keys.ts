@@ -47,7 +47,7 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   'replica.lag.time.max.ms',
   'replica.fetch.max.bytes',
   'controlled.shutdown.enable',
-  // security
+  // security: these load only empty or at Kafka's defaults; other values stop start-up (security.ts)
   'authorizer.class.name',
   'super.users',
   'allow.everyone.if.no.acl.found',

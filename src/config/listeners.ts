@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { HttpListener, Listener } from './broker-config.js';
 import { ConfigError } from './errors.js';
+import { unprotectedListener } from './security.js';
 
 const SECURITY_PROTOCOLS = new Set(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']);
 const LISTENER_URL = /^([A-Za-z0-9_-]+):\/\/(?:\[([0-9A-Za-z:.%]*)\]|([^:/[\]]*)):(\d+)$/;
@@ -108,7 +109,7 @@ function checkProtocol(l: Listener, protocols: Map<string, string> | null): void
     throw new ConfigError('listeners', `listener ${l.name} has no entry in listener.security.protocol.map`);
   }
   if (protocol !== 'PLAINTEXT') {
-    throw new ConfigError('listeners', `listener ${l.name} uses ${protocol}; samsa supports only PLAINTEXT`);
+    throw new ConfigError('listeners', unprotectedListener(l.name, protocol));
   }
 }
 

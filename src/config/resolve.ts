@@ -1,5 +1,6 @@
 // From raw key=value strings to a BrokerConfig: each key is read through the key table (an error
-// names the key), unknown and not-yet-used keys become warnings, then the fields that several
+// names the key), settings that ask for protection Samsa lacks stop start-up (security.ts), unknown
+// and not-yet-used keys become warnings, then the fields that several
 // keys decide (derive.ts) are filled in.
 
 import type { BrokerConfig } from './broker-config.js';
@@ -7,6 +8,7 @@ import { deriveFields } from './derive.js';
 import { ConfigError } from './errors.js';
 import { NOT_USED_BY_SAMSA } from './kafka-keys.js';
 import { KEY_TABLE, KEYS } from './keys.js';
+import { refuseUnprotectedSettings } from './security.js';
 
 /** Typed values of the keys that were set (aliases stored under their target key). */
 export class Settings {
@@ -30,6 +32,7 @@ export class Settings {
 }
 
 export function resolveConfig(raw: ReadonlyMap<string, string>): { config: BrokerConfig; warnings: string[] } {
+  refuseUnprotectedSettings(raw);
   const warnings: string[] = [];
   const settings = readSettings(raw, warnings);
   const fields: Record<string, unknown> = {};

@@ -82,8 +82,9 @@ const EMPTY: TopicPartitionMap = new Map();
 
 export class ConsumerGroup {
   readonly groupId: string;
-  readonly sessionTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
+  /** The group's consumer.session.timeout.ms and consumer.heartbeat.interval.ms; configure() changes them. */
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
   readonly maxSize: number;
   private epoch = 0;
   private targetEpoch = 0;
@@ -102,6 +103,12 @@ export class ConsumerGroup {
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 45000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
     this.maxSize = options.maxSize ?? Infinity;
+  }
+
+  /** New group configs: the next heartbeat answers the interval, and sessions are timed by the new timeout. */
+  configure(timeouts: { sessionTimeoutMs: number; heartbeatIntervalMs: number }): void {
+    this.sessionTimeoutMs = timeouts.sessionTimeoutMs;
+    this.heartbeatIntervalMs = timeouts.heartbeatIntervalMs;
   }
 
   get groupEpoch(): number { return this.epoch; }

@@ -1,7 +1,8 @@
 // The group coordinator of this broker (every group: a single broker coordinates them all). Owns
 // the groups, classic and KIP-848 alike, and their committed offsets; writes both to
 // __consumer_offsets before answering, replays that topic at start-up (COORDINATOR_LOAD_IN_PROGRESS
-// meanwhile) and expires offsets after offsets.retention.minutes. The handlers in
+// meanwhile) and expires offsets after offsets.retention.minutes. Groups' own configs (the GROUP
+// config resource) are kept in a ConfigStore (samsa-group-configs.json). The handlers in
 // server/handlers/ turn requests into calls here and the answers back into responses.
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/index.js';
@@ -14,6 +15,8 @@ import { Reader } from '../protocol/primitives/reader.js';
 import type { ShardPool } from '../workers/pool.js';
 import { ClassicGroup, type ClassicGroupHost } from './classic-group.js';
 import { ConsumerGroup } from './consumer-group.js';
+import { groupConfigValue } from './group-config.js';
+import { FileConfigStore, type ConfigStore, type Configs } from '../cluster/config-store.js';
 import { CoordinatorLog, GROUP_METADATA_TOPIC, isCommitMarker, type LogRecord } from './group-log.js';
 import {
   decodeGroupLogKey, decodeGroupMetadataValue, decodeOffsetCommitValue, encodeGroupMetadataKey, encodeGroupMetadataValue,
@@ -39,6 +42,8 @@ export class GroupCoordinator implements ClassicGroupHost {
     shards: ShardPool,
     purgatory: Purgatory,
     private readonly logger: Logger,
+    /** Groups' own configs, by group id. */
+    private readonly configStore: ConfigStore = FileConfigStore.load(config.logDirs[0]!, 'samsa-group-configs.json'),
   ) {
     this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config);
   }
@@ -114,14 +119,32 @@ export class GroupCoordinator implements ClassicGroupHost {
       existing.kill();
       void this.log.append(groupId, [{ key: encodeGroupMetadataKey(groupId), value: null }]);
     }
-    const group = new ConsumerGroup({
-      groupId,
-      sessionTimeoutMs: this.config.groupConsumerSessionTimeoutMs,
-      heartbeatIntervalMs: this.config.groupConsumerHeartbeatIntervalMs,
-      maxSize: this.config.groupConsumerMaxSize,
-    });
+    const group = new ConsumerGroup({ groupId, ...this.timeouts(groupId), maxSize: this.config.groupConsumerMaxSize });
     this.groups.set(groupId, group);
     return group;
+  }
+
+  /** A group's own configs (set for it, whether or not the group exists). */
+  groupConfigs(groupId: string): Configs {
+    return this.configStore.get(groupId);
+  }
+
+  /** Stores a group's configs (checked by the caller); a KIP-848 group uses them from its next heartbeat. */
+  setGroupConfigs(groupId: string, configs: Configs): void {
+    this.configStore.set(groupId, configs);
+    const group = this.groups.get(groupId);
+    if (group instanceof ConsumerGroup) {
+      group.configure(this.timeouts(groupId));
+      this.armExpiry(group);
+    }
+  }
+
+  private timeouts(groupId: string): { sessionTimeoutMs: number; heartbeatIntervalMs: number } {
+    const own = this.configStore.get(groupId);
+    return {
+      sessionTimeoutMs: groupConfigValue(this.config, own, 'consumer.session.timeout.ms'),
+      heartbeatIntervalMs: groupConfigValue(this.config, own, 'consumer.heartbeat.interval.ms'),
+    };
   }
 
   /** Arms the one timer of a KIP-848 group at its next session or rebalance deadline. */

@@ -29,6 +29,8 @@ export interface BrokerOptions {
   port?: number;
   /** Extra environment variables of the broker process. */
   env?: Record<string, string>;
+  /** A server.properties file, given before the overrides (which beat it). */
+  configFile?: string;
 }
 
 export class BrokerProcess {
@@ -63,7 +65,8 @@ export class BrokerProcess {
       'metrics.listener': 'http://127.0.0.1:0',
       ...options.overrides,
     };
-    const args = [MAIN, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+    const file = options.configFile === undefined ? [] : ['--config', options.configFile];
+    const args = [MAIN, ...file, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const broker = new BrokerProcess(proc, port, dataDir, options);
     await broker.waitForLine(/samsa started/, 30_000);

@@ -1,10 +1,11 @@
-// AlterConfigs (33), versions 0-2, validate-only included: each topic resource's configs are
-// replaced by the set given (a key left out returns to the broker's default). See
-// config-resources.ts for how changes apply; a null value is INVALID_REQUEST, an unknown key or a bad
-// value INVALID_CONFIG.
+// AlterConfigs (33), versions 0-2, validate-only included: each resource's own configs (a topic's,
+// a group's, the broker's dynamic ones) are replaced by the set given (a key left out returns to its
+// default). See config-resources.ts for how changes apply; a null value is INVALID_REQUEST, an
+// unknown key or a bad value INVALID_CONFIG.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { ApiHandler } from '../dispatcher.js';
+import { CONFIG_KINDS } from './config-kinds.js';
 import { alterResources, duplicateName, refuse, type Resource } from './config-resources.js';
 
 interface AlterResource extends Resource { configs: { name: string; value: string | null }[] }
@@ -14,7 +15,7 @@ export const alterConfigs: ApiHandler = {
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const responses = await alterResources(ctx, req.resources as AlterResource[], req.validateOnly === true, (r) => {
+    const responses = await alterResources(ctx, req.resources as AlterResource[], req.validateOnly === true, CONFIG_KINDS, (r) => {
       const duplicate = duplicateName(r.configs.map((c) => c.name));
       if (duplicate !== undefined) return refuse(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`);
       const configs: Record<string, string> = {};
