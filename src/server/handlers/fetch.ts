@@ -118,7 +118,8 @@ async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promi
     let abortedTransactions = r.abortedTransactions;
     if (records !== null && records.length > 0) {
       const limit = Math.min(s.item!.maxBytes, left);
-      const kept = wholeBatchesWithin(records, limit, minOneMessage);
+      // shards answer whole batches: only a read past the limit needs walking
+      const kept = records.length <= limit ? records.length : wholeBatchesWithin(records, limit, minOneMessage);
       const cut = kept < records.length;
       if (cut) {
         records = records.subarray(0, kept);
