@@ -1,7 +1,8 @@
 // Incremental fetch sessions (KIP-227). A client that opens a session (session id 0, epoch 0)
 // gets an id; later requests (that id, the next epoch) name only the partitions whose fetch
 // position changed and those to forget, and the answer holds only partitions with something new:
-// records, a moved high watermark or log start offset, or an error. Epoch -1 is a sessionless
+// records, a moved high watermark or log start offset, or an error; those partitions then move to
+// the end of the session's order, in which max_bytes is shared out. Epoch -1 is a sessionless
 // full fetch (and closes the named session). The cache is bounded; the least recently used
 // session is evicted to make room.
 import { randomInt } from 'node:crypto';
@@ -70,6 +71,22 @@ export class FetchSessionCache {
     this.sessions.delete(sessionId);
     this.sessions.set(sessionId, session);
     return { errorCode: 0, sessionId, targets: [...session.partitions.values()], incremental: true };
+  }
+
+  /**
+   * Moves the partitions an incremental response carried to the end of the session's order, the
+   * order the next response is filled in within max_bytes (Kafka's IncrementalFetchContext).
+   */
+  respondedLast(sessionId: number, responded: { topic: string; topicId: string; partition: number }[], byId: boolean): void {
+    const partitions = this.sessions.get(sessionId)?.partitions;
+    if (partitions === undefined) return;
+    for (const t of responded) {
+      const key = targetKey(t, byId);
+      const cached = partitions.get(key);
+      if (cached === undefined) continue;
+      partitions.delete(key);
+      partitions.set(key, cached);
+    }
   }
 
   private insert(session: Session): void {

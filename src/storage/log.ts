@@ -354,15 +354,18 @@ export class PartitionLog {
     this.takeSnapshot(next.baseOffset);
   }
 
-  /** The batches from `offset` on, up to maxBytes (at least one), read into `alloc` (Segment.read). */
-  read(offset: number, maxBytes: number, alloc?: (size: number) => Buffer): { code: number; records: Buffer } {
+  /**
+   * The batches from `offset` on, up to maxBytes, read into `alloc`; with minOneMessage at least the
+   * first one whatever its size (Segment.read).
+   */
+  read(offset: number, maxBytes: number, alloc?: (size: number) => Buffer, minOneMessage = true): { code: number; records: Buffer } {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       return { code: ErrorCode.OFFSET_OUT_OF_RANGE, records: Buffer.allocUnsafeSlow(0) };
     }
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       const position = segment.findBatch(offset);
-      if (position >= 0) return { code: ErrorCode.NONE, records: segment.read(position, maxBytes, alloc) };
+      if (position >= 0) return { code: ErrorCode.NONE, records: segment.read(position, maxBytes, alloc, minOneMessage) };
     }
     return { code: ErrorCode.NONE, records: Buffer.allocUnsafeSlow(0) };
   }
@@ -371,8 +374,8 @@ export class PartitionLog {
    * A read_committed read: as read(), but only batches below the last stable offset (a fetch at or
    * past it gets no batch), and the aborted transactions that overlap what is returned.
    */
-  readCommitted(offset: number, maxBytes: number, alloc?: (size: number) => Buffer): { code: number; records: Buffer; abortedTransactions: AbortedTxn[] } {
-    const { code, records } = this.read(offset, maxBytes, alloc);
+  readCommitted(offset: number, maxBytes: number, alloc?: (size: number) => Buffer, minOneMessage = true): { code: number; records: Buffer; abortedTransactions: AbortedTxn[] } {
+    const { code, records } = this.read(offset, maxBytes, alloc, minOneMessage);
     if (code !== ErrorCode.NONE) return { code, records, abortedTransactions: [] };
     const lso = this.lastStableOffset;
     let end = 0;

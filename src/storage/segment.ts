@@ -265,12 +265,15 @@ export class Segment {
   }
 
   /**
-   * Whole batches from `position` (a batch start) up to `maxBytes`, and at least the first batch,
-   * read into `alloc(size)` (by default one standalone allocation, transferable); the result may be
-   * a subarray of it.
+   * Whole batches from `position` (a batch start) up to `maxBytes`, read into `alloc(size)` (by
+   * default one standalone allocation, transferable); the result may be a subarray of it. With
+   * `minOneMessage` (Kafka's name) the first batch comes whole even when larger than maxBytes;
+   * without it such a read is empty.
    */
-  read(position: number, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow): Buffer {
+  read(position: number, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow, minOneMessage = true): Buffer {
+    if (!minOneMessage && maxBytes < BATCH_HEADER_SIZE) return Buffer.allocUnsafeSlow(0);
     const firstSize = batchSizeAt(this.readHeader(position), 0);
+    if (!minOneMessage && firstSize > maxBytes) return Buffer.allocUnsafeSlow(0);
     const want = Math.max(firstSize, Math.min(maxBytes, this.size - position));
     const out = alloc(want);
     const got = readFully(this.fd, out, 0, want, position);

@@ -43,6 +43,8 @@ export interface FetchResult {
   inArena?: { slot: number; start: number; length: number };
   /** read_committed: the aborted transactions overlapping the records; read_uncommitted: null. */
   abortedTransactions: { producerId: number; firstOffset: number }[] | null;
+  /** The partition holds readable batches past these (below the high watermark, or the LSO for read_committed). */
+  more: boolean;
 }
 
 export interface ListOffsetsItem {
@@ -55,7 +57,8 @@ export interface ListOffsetsResult { errorCode: number; timestamp: number; offse
 export type ShardTask =
   | { op: 'open'; partitions: OpenPartition[] }
   | { op: 'produce'; sab: SharedArrayBuffer; items: ProduceItem[] }
-  | { op: 'fetch'; items: FetchItem[] }
+  /** maxBytes: the response's limit across the items, in their order (Fetch max_bytes, KIP-74). */
+  | { op: 'fetch'; items: FetchItem[]; maxBytes?: number }
   | { op: 'listOffsets'; items: ListOffsetsItem[] }
   | { op: 'delete'; keys: PartitionKey[] }
   /** Retention of old segments; with producerIdExpirationMs, expiry of idle producers too. */

@@ -12,7 +12,7 @@ import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { PartitionLog } from '../storage/log.js';
 import { SharedRing, type RingMemory } from './shared-ring.js';
-import { checkProducedBatch, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
+import { checkProducedBatch, nextOffsetAfter, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
 import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
 import { keylessRecords } from '../protocol/records/read.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -123,46 +123,62 @@ function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
   return { errorCode, baseOffset: -1, logAppendTime: -1, logStartOffset: log?.logStartOffset ?? -1, logEndOffset: log?.logEndOffset ?? -1, records: 0, bytes: 0 };
 }
 
-function fetch(items: FetchItem[]): unknown {
+/**
+ * The items in order within `responseMaxBytes` across them, as Kafka's ReplicaManager reads: each
+ * at most min(its maxBytes, what is left), and the first batch of the first item with data whole
+ * whatever its size. The main thread applies the same rule across shards (handlers/fetch.ts).
+ */
+function fetch(items: FetchItem[], responseMaxBytes = Number.MAX_SAFE_INTEGER): unknown {
   const transfer: ArrayBuffer[] = [];
-  const results = items.map(({ key, fetchOffset, maxBytes, isolationLevel, arena: useArena }): FetchResult => {
-    const log = logs.get(key);
-    if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null };
-    const readCommitted = isolationLevel === 1;
-    const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
-    let slot = -1;
-    const alloc = useArena !== true || arena === null ? undefined : (size: number): Buffer => {
-      const region = arena.alloc(size);
-      if (region === null) return Buffer.allocUnsafeSlow(size);
-      slot = region.slot;
-      return region.buf;
-    };
-    try {
-      let records: Buffer;
-      let code: number;
-      let abortedTransactions: FetchResult['abortedTransactions'] = null;
-      if (readCommitted) {
-        const read = log.readCommitted(fetchOffset, maxBytes, alloc);
-        ({ code, records } = read);
-        abortedTransactions = read.abortedTransactions.map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
-      } else {
-        ({ code, records } = log.read(fetchOffset, maxBytes, alloc));
-      }
-      const ok = code === ErrorCode.NONE;
-      if (slot >= 0 && ok && records.length > 0) {
-        return { errorCode: code, ...offsets, records: null, inArena: { slot, start: records.byteOffset, length: records.length }, abortedTransactions };
-      }
-      if (slot >= 0) arena!.free(slot);
-      if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
-      return { errorCode: code, ...offsets, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null };
-    } catch (err) {
-      if (slot >= 0) arena!.free(slot);
-      console.error(`read from ${key} failed: ${String(err)}`);
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...offsets, records: null, abortedTransactions: null };
-    }
+  let left = responseMaxBytes;
+  let minOneMessage = true;
+  const results = items.map((item): FetchResult => {
+    const result = fetchOne(item, Math.min(item.maxBytes, left), minOneMessage, transfer);
+    const got = result.inArena?.length ?? result.records?.length ?? 0;
+    if (got > 0) minOneMessage = false;
+    left = Math.max(0, left - got);
+    return result;
   });
   if (transfer.length === 0) return results;
   return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: results } as never);
+}
+
+function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchItem, maxBytes: number, minOneMessage: boolean, transfer: ArrayBuffer[]): FetchResult {
+  const log = logs.get(key);
+  if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null, more: false };
+  const readCommitted = isolationLevel === 1;
+  const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+  let slot = -1;
+  const alloc = useArena !== true || arena === null ? undefined : (size: number): Buffer => {
+    const region = arena.alloc(size);
+    if (region === null) return Buffer.allocUnsafeSlow(size);
+    slot = region.slot;
+    return region.buf;
+  };
+  try {
+    let records: Buffer;
+    let code: number;
+    let abortedTransactions: FetchResult['abortedTransactions'] = null;
+    if (readCommitted) {
+      const read = log.readCommitted(fetchOffset, maxBytes, alloc, minOneMessage);
+      ({ code, records } = read);
+      abortedTransactions = read.abortedTransactions.map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+    } else {
+      ({ code, records } = log.read(fetchOffset, maxBytes, alloc, minOneMessage));
+    }
+    const ok = code === ErrorCode.NONE;
+    const more = ok && nextOffsetAfter(records, fetchOffset) < (readCommitted ? offsets.lastStableOffset : offsets.highWatermark);
+    if (slot >= 0 && ok && records.length > 0) {
+      return { errorCode: code, ...offsets, records: null, inArena: { slot, start: records.byteOffset, length: records.length }, abortedTransactions, more };
+    }
+    if (slot >= 0) arena!.free(slot);
+    if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
+    return { errorCode: code, ...offsets, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null, more };
+  } catch (err) {
+    if (slot >= 0) arena!.free(slot);
+    console.error(`read from ${key} failed: ${String(err)}`);
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...offsets, records: null, abortedTransactions: null, more: false };
+  }
 }
 
 function listOffsets(items: ListOffsetsItem[]): ListOffsetsResult[] {
@@ -337,7 +353,7 @@ function runTask(task: Exclude<ShardTask, { op: 'batch' }>): unknown {
   switch (task.op) {
     case 'open': return open(task.partitions);
     case 'produce': return produce(task.sab, task.items);
-    case 'fetch': return fetch(task.items);
+    case 'fetch': return fetch(task.items, task.maxBytes);
     case 'listOffsets': return listOffsets(task.items);
     case 'delete': return remove(task.keys);
     case 'retention': return retention(task.nowMs, task.producerIdExpirationMs);

@@ -45,6 +45,8 @@ export class RawClient {
   private readonly pending = new Map<number, Pending>();
   private buffered: Buffer = Buffer.alloc(0);
   private closed = false;
+  /** The size of the last response frame received (its size prefix excluded). */
+  lastResponseBytes = 0;
 
   private constructor(private readonly socket: net.Socket, readonly clientId: string, readonly timeoutMs: number) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -101,6 +103,7 @@ export class RawClient {
   }
 
   private onFrame(frame: Buffer): void {
+    this.lastResponseBytes = frame.length;
     const correlationId = frame.readInt32BE(0);
     const p = this.pending.get(correlationId);
     if (p === undefined) {

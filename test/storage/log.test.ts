@@ -1,5 +1,6 @@
 // Tests for PartitionLog's append and read paths: offsets, in-place base offsets, reads from any
-// offset, maxBytes trimming, rolling by size and time, sparse indexes across segments, reopen.
+// offset, maxBytes trimming (with and without Kafka's minOneMessage), rolling by size and time,
+// sparse indexes across segments, reopen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -61,6 +62,22 @@ test('read trims to whole batches within maxBytes, but returns at least one batc
   assert.deepEqual(one.records, p.records.subarray(b!.position, b!.position + b!.size));
   // standalone allocation: transferable without copying the rest of a pool
   assert.equal(one.records.buffer.byteLength, one.records.length);
+  log.close();
+}));
+
+test('without minOneMessage a first batch larger than maxBytes is not read (Fetch after other partitions had data)', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, config());
+  const p = produce({ records: 2 }, { records: 2 });
+  log.append(p.records, p.batches);
+  const [a, b] = p.batches;
+  let allocated = 0;
+  const alloc = (size: number): Buffer => { allocated += size; return Buffer.allocUnsafeSlow(size); };
+  assert.equal(log.read(0, a!.size - 1, alloc, false).records.length, 0);
+  assert.equal(log.read(0, 0, alloc, false).records.length, 0);
+  assert.equal(log.readCommitted(0, a!.size - 1, alloc, false).records.length, 0);
+  assert.equal(allocated, 0, 'nothing read');
+  assert.deepEqual(offsetsOf(log.read(0, a!.size + b!.size - 1, alloc, false).records), [[0, 1]]);
+  assert.deepEqual(offsetsOf(log.read(0, 0, alloc, true).records), [[0, 1]]);
   log.close();
 }));
 

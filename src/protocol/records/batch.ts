@@ -91,6 +91,29 @@ export function lastOffsetDeltaAt(buf: Buffer, position: number): number {
   return buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET);
 }
 
+/**
+ * The length of the whole stored batches at the start of `buf` that fit in `maxBytes`; with
+ * `minOneMessage` the first batch counts whatever its size (Kafka's fetch limits, KIP-74).
+ */
+export function wholeBatchesWithin(buf: Buffer, maxBytes: number, minOneMessage: boolean): number {
+  let end = 0;
+  while (end + LOG_OVERHEAD <= buf.length) {
+    const next = end + batchSizeAt(buf, end);
+    if (next > buf.length || (next > maxBytes && !(minOneMessage && end === 0))) break;
+    end = next;
+  }
+  return end;
+}
+
+/** The offset after the last of the whole stored batches in `buf`; `from` when there are none. */
+export function nextOffsetAfter(buf: Buffer, from: number): number {
+  let next = from;
+  for (let at = 0; at + BATCH_HEADER_SIZE <= buf.length; at += batchSizeAt(buf, at)) {
+    next = Math.max(next, readBaseOffset(buf, at) + lastOffsetDeltaAt(buf, at) + 1);
+  }
+  return next;
+}
+
 export function maxTimestampAt(buf: Buffer, position: number): number {
   return readInt64(buf, position + MAX_TIMESTAMP_OFFSET);
 }

@@ -2,10 +2,13 @@
 // level 1) reads stop at the last stable offset and carry the aborted transactions overlapping
 // them; every answer carries the partition's last stable offset. Incremental fetch
 // sessions (KIP-227) through the session cache. The stored batches come back from the owning
-// shard untouched and go to the socket as they are. A fetch that finds fewer than min_bytes
-// waits in the purgatory until appends bring enough, or max_wait_ms passes.
+// shard untouched and go to the socket as they are, cut at whole batches to Kafka's limits
+// (KIP-74): max_bytes across partitions in request order, partition_max_bytes for each, except the
+// first batch of the first partition with data. A fetch that finds fewer than min_bytes waits in
+// the purgatory until appends bring enough, or max_wait_ms passes, then reads everything again.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
+import { nextOffsetAfter, wholeBatchesWithin } from '../../protocol/records/batch.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { FetchItem, FetchResult } from '../../workers/messages.js';
 import type { FetchTarget, SentState } from '../../fetch/sessions.js';
@@ -22,6 +25,8 @@ interface Slot {
   shard: number;
   item?: FetchItem;
   result?: FetchResult;
+  /** Gives back the read arena region the result's batches are in (from read()). */
+  release?: () => void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -41,21 +46,24 @@ export const fetch: ApiHandler = {
 
     const isolationLevel: 0 | 1 = req.isolationLevel === 1 ? 1 : 0;
     const slots = session.targets.map((target) => plan(ctx, target, byId, isolationLevel));
-    const maxBytes = req.maxBytes as number;
+    const maxBytes = Math.max(0, req.maxBytes as number);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
-    let bytes = await read(ctx, slots, maxBytes);
-    const waitable = slots.length > 0 && slots.every((s) => s.errorCode === ErrorCode.NONE);
-    while (waitable && bytes < req.minBytes && !ctx.conn.closed) {
+    let got = await read(ctx, slots, maxBytes);
+    // Kafka's DelayedFetch: wait for min_bytes unless a partition failed, or the response is as
+    // full as max_bytes lets it be (more appended bytes could not go in it); then read again.
+    while (got.bytes < req.minBytes && !got.full && waitable(slots) && !ctx.conn.closed) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       const keys = slots.map((s) => s.item!.key);
       ctx.conn.releaseBudget(ctx.frame);
-      const satisfied = await ctx.broker.purgatory.wait(keys, req.minBytes - bytes, left, (release) => ctx.conn.onClose(release));
+      const satisfied = await ctx.broker.purgatory.wait(keys, req.minBytes - got.bytes, left, (release) => ctx.conn.onClose(release));
       if (ctx.conn.closed) return null;
-      bytes += await read(ctx, slots, maxBytes - bytes);
+      got = await read(ctx, slots, maxBytes);
       if (!satisfied) break;
     }
     const shown = session.incremental ? slots.filter(changed) : slots;
+    // as Kafka's sessions do, so that partitions early in the order cannot take max_bytes every time
+    if (session.incremental) ctx.broker.fetchSessions.respondedLast(session.sessionId, shown.map((s) => s.target), byId);
     for (const s of shown) {
       if (s.result !== undefined) s.target.sent = { highWatermark: s.result.highWatermark, logStartOffset: s.result.logStartOffset };
       if (hasData(s)) ctx.broker.metrics.countFetched(s.target.topic, s.result!.records!.length);
@@ -86,41 +94,70 @@ function changed(s: Slot): boolean {
   return s.result.highWatermark !== s.target.sent.highWatermark || s.result.logStartOffset !== s.target.sent.logStartOffset;
 }
 
+const waitable = (slots: Slot[]): boolean => slots.length > 0 && slots.every((s) => s.errorCode === ErrorCode.NONE);
+
 /**
- * Reads every partition that holds no data yet; keeps the response within maxBytes, in request
- * order, though the first partition with data always gets at least one whole batch. Answers the
- * bytes added.
+ * Reads every partition afresh (what an earlier read of this request holds goes back first) within
+ * Kafka's limits (KIP-74): in request order, each partition's whole batches up to min(its
+ * partition_max_bytes, what is left of max_bytes), except that the first batch of the first
+ * partition with data comes whole whatever its size, so that a consumer always makes progress.
+ * Shards apply the rule to their own partitions; this applies it across them. Answers the bytes
+ * kept, and whether max_bytes left a partition's readable batches out (waiting cannot add more).
  */
-async function read(ctx: RequestContext, slots: Slot[], budget: number): Promise<number> {
-  const todo = slots.filter((s) => s.item !== undefined && s.errorCode === ErrorCode.NONE && !hasData(s));
-  if (todo.length === 0) return 0;
-  const results = await ctx.broker.shards.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!) }));
-  let added = 0;
-  let haveAny = slots.some(hasData);
+async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promise<{ bytes: number; full: boolean }> {
+  for (const s of slots) s.release?.();
+  const todo = slots.filter((s) => s.item !== undefined);
+  const results = todo.length === 0 ? [] : await ctx.broker.shards.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
+  let left = maxBytes;
+  let bytes = 0;
+  let minOneMessage = true;
+  let full = false;
   todo.forEach((s, i) => {
     const r = results[i]!;
-    const inArena = r.inArena;
-    let records: Buffer | null;
-    if (inArena !== undefined) {
-      // In the shard's read arena: given back once the response is on the socket (or dropped).
-      const arena = ctx.broker.shards.arenas[s.shard]!;
-      records = arena.bytes(inArena.start, inArena.length);
-      ctx.conn.afterReply(ctx.frame, () => arena.release(inArena.slot));
-    } else {
-      // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
-      records = r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
-    }
+    let records = recordsOf(ctx, s, r);
     let abortedTransactions = r.abortedTransactions;
     if (records !== null && records.length > 0) {
-      if (haveAny && added + records.length > budget) {
-        records = EMPTY;
-        if (abortedTransactions !== null) abortedTransactions = [];
-      } else { added += records.length; haveAny = true; }
+      const limit = Math.min(s.item!.maxBytes, left);
+      // shards answer whole batches: only a read past the limit needs walking
+      const kept = records.length <= limit ? records.length : wholeBatchesWithin(records, limit, minOneMessage);
+      const cut = kept < records.length;
+      if (cut) {
+        records = records.subarray(0, kept);
+        if (abortedTransactions !== null) {
+          const upTo = nextOffsetAfter(records, s.item!.fetchOffset);
+          abortedTransactions = kept === 0 ? [] : abortedTransactions.filter((t) => t.firstOffset < upTo);
+        }
+      }
+      if ((cut || r.more) && left < s.item!.maxBytes) full = true;
+      if (kept === 0) s.release?.();
+      else minOneMessage = false;
+      left = Math.max(0, left - kept);
+      bytes += kept;
+    } else if (r.more && left < s.item!.maxBytes) {
+      full = true;
     }
     s.result = { ...r, records, abortedTransactions };
     s.errorCode = r.errorCode;
   });
-  return added;
+  return { bytes, full };
+}
+
+/** A result's batches as a Buffer; a read arena region is given back once the reply is written, or when read() drops it. */
+function recordsOf(ctx: RequestContext, s: Slot, r: FetchResult): Buffer | null {
+  const inArena = r.inArena;
+  // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
+  if (inArena === undefined) return r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
+  const arena = ctx.broker.shards.arenas[s.shard]!;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    arena.release(inArena.slot);
+    if (s.release === release) s.release = undefined;
+  };
+  s.release = release;
+  ctx.conn.afterReply(ctx.frame, release);
+  return arena.bytes(inArena.start, inArena.length);
 }
 
 /** The response's topics, each partition under its topic, in the order they were read. */
