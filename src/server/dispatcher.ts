@@ -64,6 +64,14 @@ export class Dispatcher {
       try {
         header = decodeRequestHeader(reader);
       } catch (err) {
+        // An ApiVersions request of a version this broker does not know needs nothing past its
+        // correlation id to be answered: a client may frame its header and body as it likes.
+        const prefix = frame.buf.length >= 8 ? { apiKey: frame.buf.readInt16BE(0), apiVersion: frame.buf.readInt16BE(2), correlationId: frame.buf.readInt32BE(4), clientId: null } : null;
+        if (prefix !== null && prefix.apiKey === ApiKey.ApiVersions && !this.serves(prefix.apiKey, prefix.apiVersion)) {
+          stats = requests.stats(prefix.apiKey, 'ApiVersions', prefix.apiVersion, false);
+          error = ErrorCode.UNSUPPORTED_VERSION;
+          return this.unsupportedApiVersions(prefix);
+        }
         return conn.reject('malformed request header', { err: String(err) });
       }
       const entry = this.handlers.get(header.apiKey);
@@ -71,7 +79,7 @@ export class Dispatcher {
         return conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
       }
       const { handler, messages } = entry;
-      if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (!this.serves(header.apiKey, header.apiVersion)) {
         stats = requests.stats(header.apiKey, messages.name, header.apiVersion, false);
         error = ErrorCode.UNSUPPORTED_VERSION;
         if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
@@ -100,6 +108,11 @@ export class Dispatcher {
       requests.done(stats, started, error);
     }
   };
+
+  private serves(apiKey: number, apiVersion: number): boolean {
+    const entry = this.handlers.get(apiKey);
+    return entry !== undefined && apiVersion >= entry.handler.minVersion && apiVersion <= entry.handler.maxVersion;
+  }
 
   /** Error 35 with the broker's ranges, in the v0 layout the client can always read. */
   private unsupportedApiVersions(header: RequestHeader): Reply {
