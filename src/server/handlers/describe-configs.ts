@@ -1,11 +1,11 @@
-// DescribeConfigs (32), versions 1-4: the configs of topic and broker resources, all of them or the
+// DescribeConfigs (32), versions 0-4: the configs of topic and broker resources, all of them or the
 // keys asked for, each with its value in effect, its source, its type (v3+) and, when asked, its
 // synonyms (the settings it could come from, in order of precedence) and a line of documentation.
 // A topic config comes from the topic (TOPIC_CONFIG), else from its broker setting as set in
 // server.properties or by --override (STATIC_BROKER_CONFIG), else from that setting's default
 // (DEFAULT_CONFIG); see src/cluster/topic-config.ts. The broker resource (named by its node id)
 // lists every setting samsa reads, read-only; the cluster-wide default resource (name '') has no
-// dynamic settings to show. Version 0 is not served.
+// dynamic settings to show. v0 tells a default by is_default instead of a source.
 import { TOPIC_CONFIGS, topicConfigValue, ConfigType } from '../../cluster/topic-config.js';
 import { defaultConfig, type BrokerConfig } from '../../config/index.js';
 import { KEY_TABLE, type KeyDef } from '../../config/keys.js';
@@ -26,7 +26,7 @@ let defaults: BrokerConfig | null = null;
 
 export const describeConfigs: ApiHandler = {
   apiKey: ApiKey.DescribeConfigs,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
     const options: Options = { synonyms: req.includeSynonyms === true, documentation: req.includeDocumentation === true };
