@@ -1,5 +1,6 @@
 // Test helper: one broker process and one RawClient to it for a test file, started before the
-// file's tests and stopped after them.
+// file's tests and stopped after them. Node 20 runs a file's top-level before hooks concurrently,
+// so a file's own set-up that needs them goes in a describe's before.
 import { after, before } from 'node:test';
 import { BrokerProcess, type BrokerOptions } from './broker.js';
 import { RawClient } from './raw-client.js';

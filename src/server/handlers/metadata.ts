@@ -2,13 +2,14 @@
 // partitions. Auto-creates requested topics when auto.create.topics.enable is on and the
 // request allows it (always, before v4), as Kafka does: the only request that creates a topic
 // other than CreateTopics (the coordinators create their internal topics themselves). The log
-// line names the client and version that asked. Topics may be named by id from v10.
+// line names the client and version that asked. Topics may be named by id from v10. The
+// operations allowed on each topic and (v8-10) the cluster, when asked: all that apply (no authorizer).
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/reader.js';
 import type { TopicInfo } from '../../cluster/topics.js';
 import type { ApiHandler, RequestContext } from '../dispatcher.js';
-import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
 
 interface RequestTopic { topicId: string; name: string | null }
 
@@ -36,7 +37,8 @@ export const metadata: ApiHandler = {
       clusterId: broker.clusterId,
       controllerId: broker.config.nodeId,
       topics,
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      // v8-10 (later versions ask DescribeCluster)
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
 };
