@@ -11,7 +11,7 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type 
 import { API_MESSAGES, ApiKey, type ApiMessages } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import type { Connection, Frame, Reply } from './connection.js';
+import { CLOSE, type Connection, type Frame, type Reply } from './connection.js';
 
 export interface RequestContext {
   header: RequestHeader;
@@ -25,10 +25,11 @@ export interface ApiHandler {
   /** The versions served. */
   minVersion: number;
   maxVersion: number;
-  /** Advertised from a lower version than served (Produce from 0, for librdkafka's exact checks). */
-  advertisedMinVersion?: number;
-  /** Answers the response body, or null for no response at all (Produce with acks=0). */
-  handle(ctx: RequestContext, request: Message): Promise<Message | null> | Message | null;
+  /**
+   * Answers the response body, null for no response at all (Produce with acks=0), or CLOSE (from
+   * conn.reject) to close the connection there.
+   */
+  handle(ctx: RequestContext, request: Message): Promise<Message | null | typeof CLOSE> | Message | null | typeof CLOSE;
 }
 
 export interface ApiVersionRange { apiKey: number; minVersion: number; maxVersion: number }
@@ -47,7 +48,7 @@ export class Dispatcher {
   /** The advertised ranges, by api key. */
   apiVersions(): ApiVersionRange[] {
     return [...this.handlers.values()]
-      .map(({ handler: h }) => ({ apiKey: h.apiKey, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion }))
+      .map(({ handler: h }) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
@@ -92,7 +93,7 @@ export class Dispatcher {
       } catch (err) {
         return conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
       }
-      let response: Message | null;
+      let response: Message | null | typeof CLOSE;
       try {
         response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
       } catch (err) {
@@ -100,6 +101,7 @@ export class Dispatcher {
         conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
         return conn.reject('the request could not be handled');
       }
+      if (response === CLOSE) return CLOSE;
       error = firstErrorCode(response);
       if (response === null || conn.closed) return null;
       return encodeResponse(messages, header, response);

@@ -2,7 +2,8 @@
 // v0 (old-style offsets: segment base offsets dated by their files' mtimes, and the log end
 // offset), OffsetCommit v0-1 and OffsetFetch v0 (the same offsets as every other version),
 // CreateTopics v0-1, DeleteTopics v0, OffsetForLeaderEpoch v0-1, DescribeConfigs v0,
-// DescribeLogDirs v0 and FindCoordinator v6.
+// DescribeLogDirs v0 and FindCoordinator v6. Fetch v0-3 (message format v0/v1) are not advertised:
+// the connection is closed, with a log line.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,6 +12,7 @@ import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { brokerWithClient } from '../helpers/broker-with-client.js';
 import { buildBatch } from '../records/build-batch.js';
+import { RawConnection, encodeRequest } from '../helpers/raw-socket.js';
 
 const env = brokerWithClient();
 
@@ -178,4 +180,17 @@ describe('OffsetForLeaderEpoch v0-1, DescribeConfigs v0, DescribeLogDirs v0, Fin
     const share = await env.client.request(ApiKey.FindCoordinator, 6, { keyType: 2, coordinatorKeys: ['old-g6:AAAAAAAAAAAAAAAAAAAAAA:0'] });
     assert.deepEqual([share.coordinators[0].errorCode, share.coordinators[0].nodeId], [ErrorCode.INVALID_REQUEST, -1]);
   });
+});
+
+test('Fetch v0-3 are not advertised, and a request for one closes the connection with a log line', async () => {
+  const av = await env.client.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'old-versions', clientSoftwareVersion: '1' });
+  assert.equal((av.apiKeys as { apiKey: number; minVersion: number }[]).find((k) => k.apiKey === ApiKey.Fetch)!.minVersion, 4);
+  for (const version of [0, 3]) {
+    const c = await RawConnection.connect(env.broker.port);
+    await c.write(encodeRequest(ApiKey.Fetch, version, 5, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, topics: [{ topic: 'old-admin', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }],
+    }));
+    assert.ok(await c.waitClosed(10_000), `Fetch v${version}: closed`);
+    await env.broker.waitForLine(new RegExp(`"remote":"${c.localAddress}".*unsupported version ${version} of Fetch`), 5_000);
+  }
 });
