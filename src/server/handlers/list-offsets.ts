@@ -12,11 +12,11 @@ import type { ApiHandler } from '../dispatcher.js';
 import { LEADER_EPOCH } from './common.js';
 
 interface ListPartition { partitionIndex: number; timestamp: number; maxNumOffsets: number }
-const UNKNOWN = -1;
-/** v0 with a negative max_num_offsets. */
-const INVALID = -2;
-
 interface ListTopic { name: string; partitions: ListPartition[] }
+
+/** Answers decided before the shards are asked: an unknown partition; v0 with a negative max_num_offsets. */
+const UNKNOWN = -1;
+const INVALID = -2;
 
 export const listOffsets: ApiHandler = {
   apiKey: ApiKey.ListOffsets,
