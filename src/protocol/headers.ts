@@ -2,8 +2,9 @@
 // versions, v2 (adds a tagged-field section) for flexible ones; response header v0 or v1 likewise.
 // Quirks: ClientId is a classic int16-length string even in header v2; the ApiVersions response
 // header is always v0 so any client can read the broker's version ranges; an ApiVersions request
-// newer than this broker knows is still read as header v2 (v3 and up are flexible); requests with
-// unknown api keys or versions are read as header v1 so the broker can answer UNSUPPORTED_VERSION.
+// newer than this broker knows is still read as header v2 (v3 and up are flexible), and answered by
+// the dispatcher from its first 8 bytes when the rest does not parse; requests with unknown api
+// keys or versions are read as header v1 so the broker can answer UNSUPPORTED_VERSION.
 
 import type { Reader } from './primitives/reader.js';
 import type { Writer } from './primitives/writer.js';

@@ -11,7 +11,7 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type 
 import { API_MESSAGES, ApiKey, type ApiMessages } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import type { Connection, Frame, Reply } from './connection.js';
+import { CLOSE, type Connection, type Frame, type Reply } from './connection.js';
 
 export interface RequestContext {
   header: RequestHeader;
@@ -25,10 +25,11 @@ export interface ApiHandler {
   /** The versions served. */
   minVersion: number;
   maxVersion: number;
-  /** Advertised from a lower version than served (Produce from 0, for librdkafka's exact checks). */
-  advertisedMinVersion?: number;
-  /** Answers the response body, or null for no response at all (Produce with acks=0). */
-  handle(ctx: RequestContext, request: Message): Promise<Message | null> | Message | null;
+  /**
+   * Answers the response body, null for no response at all (Produce with acks=0), or CLOSE (from
+   * conn.reject) to close the connection there.
+   */
+  handle(ctx: RequestContext, request: Message): Promise<Message | null | typeof CLOSE> | Message | null | typeof CLOSE;
 }
 
 export interface ApiVersionRange { apiKey: number; minVersion: number; maxVersion: number }
@@ -47,7 +48,7 @@ export class Dispatcher {
   /** The advertised ranges, by api key. */
   apiVersions(): ApiVersionRange[] {
     return [...this.handlers.values()]
-      .map(({ handler: h }) => ({ apiKey: h.apiKey, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion }))
+      .map(({ handler: h }) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
@@ -64,6 +65,14 @@ export class Dispatcher {
       try {
         header = decodeRequestHeader(reader);
       } catch (err) {
+        // An ApiVersions request of a version this broker does not know needs nothing past its
+        // correlation id to be answered: a client may frame its header and body as it likes.
+        const prefix = frame.buf.length >= 8 ? { apiKey: frame.buf.readInt16BE(0), apiVersion: frame.buf.readInt16BE(2), correlationId: frame.buf.readInt32BE(4), clientId: null } : null;
+        if (prefix !== null && prefix.apiKey === ApiKey.ApiVersions && !this.serves(prefix.apiKey, prefix.apiVersion)) {
+          stats = requests.stats(prefix.apiKey, 'ApiVersions', prefix.apiVersion, false);
+          error = ErrorCode.UNSUPPORTED_VERSION;
+          return this.unsupportedApiVersions(prefix);
+        }
         return conn.reject('malformed request header', { err: String(err) });
       }
       const entry = this.handlers.get(header.apiKey);
@@ -71,7 +80,7 @@ export class Dispatcher {
         return conn.reject(`unknown or unserved api key ${header.apiKey}`, { header });
       }
       const { handler, messages } = entry;
-      if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (!this.serves(header.apiKey, header.apiVersion)) {
         stats = requests.stats(header.apiKey, messages.name, header.apiVersion, false);
         error = ErrorCode.UNSUPPORTED_VERSION;
         if (header.apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(header);
@@ -84,7 +93,7 @@ export class Dispatcher {
       } catch (err) {
         return conn.reject(`malformed ${messages.name} v${header.apiVersion} request body`, { header, err: String(err) });
       }
-      let response: Message | null;
+      let response: Message | null | typeof CLOSE;
       try {
         response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
       } catch (err) {
@@ -92,6 +101,7 @@ export class Dispatcher {
         conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');
         return conn.reject('the request could not be handled');
       }
+      if (response === CLOSE) return CLOSE;
       error = firstErrorCode(response);
       if (response === null || conn.closed) return null;
       return encodeResponse(messages, header, response);
@@ -100,6 +110,11 @@ export class Dispatcher {
       requests.done(stats, started, error);
     }
   };
+
+  private serves(apiKey: number, apiVersion: number): boolean {
+    const entry = this.handlers.get(apiKey);
+    return entry !== undefined && apiVersion >= entry.handler.minVersion && apiVersion <= entry.handler.maxVersion;
+  }
 
   /** Error 35 with the broker's ranges, in the v0 layout the client can always read. */
   private unsupportedApiVersions(header: RequestHeader): Reply {

@@ -421,6 +421,25 @@ export class PartitionLog {
     return null;
   }
 
+  /**
+   * ListOffsets v0, as Kafka's legacyFetchOffsetsBefore: each segment stands for its base offset
+   * (not below the log start offset) at its file's mtime, and the log end offset at nowMs when the
+   * active segment holds data. Latest (-1) starts from the newest of these, earliest (-2) from the
+   * oldest, a timestamp from the newest modified at or before it; at most maxNumOffsets offsets
+   * from there towards older ones, in descending order.
+   */
+  legacyOffsetsBefore(timestamp: number | 'latest' | 'earliest', maxNumOffsets: number, nowMs: number): number[] {
+    const points = this.segments.map((s) => ({ offset: Math.max(s.baseOffset, this.logStartOffset), time: s.lastModifiedMs() }));
+    if (this.active.size > 0) points.push({ offset: this.logEndOffset, time: nowMs });
+    let start: number;
+    if (timestamp === 'latest') start = points.length - 1;
+    else if (timestamp === 'earliest') start = 0;
+    else for (start = points.length - 1; start >= 0 && points[start]!.time > timestamp; start--);
+    const offsets: number[] = [];
+    for (let i = start; i >= 0 && offsets.length < maxNumOffsets; i--) offsets.push(points[i]!.offset);
+    return offsets.sort((a, b) => b - a);
+  }
+
   maxTimestamp(): { offset: number; timestamp: number } | null {
     let best: Segment | null = null;
     for (const segment of this.segments) {

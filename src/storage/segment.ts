@@ -325,7 +325,12 @@ export class Segment {
 
   /** For retention: the largest timestamp, or the file's mtime when no batch carries one. */
   largestTimestamp(): number {
-    return this.maxTimestamp >= 0 ? this.maxTimestamp : fs.fstatSync(this.fd).mtimeMs;
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.lastModifiedMs();
+  }
+
+  /** The .log file's mtime (ListOffsets v0 dates segments by it, as Kafka does). */
+  lastModifiedMs(): number {
+    return fs.fstatSync(this.fd).mtimeMs;
   }
 
   /** Stops appends: final time index entry, everything synced, index fds closed. */

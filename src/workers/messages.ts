@@ -51,8 +51,10 @@ export interface ListOffsetsItem {
   key: PartitionKey; timestamp: number;
   /** 1 read_committed: latest is the last stable offset, and no offset at or past it is answered. */
   isolationLevel?: number;
+  /** ListOffsets v0: up to this many offsets, answered in oldStyleOffsets (see PartitionLog.legacyOffsetsBefore). */
+  maxNumOffsets?: number;
 }
-export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number }
+export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number; oldStyleOffsets?: number[] }
 
 export type ShardTask =
   | { op: 'open'; partitions: OpenPartition[] }

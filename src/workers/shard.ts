@@ -182,9 +182,13 @@ function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchIt
 }
 
 function listOffsets(items: ListOffsetsItem[]): ListOffsetsResult[] {
-  return items.map(({ key, timestamp, isolationLevel }) => {
+  return items.map(({ key, timestamp, isolationLevel, maxNumOffsets }) => {
     const log = logs.get(key);
     if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, timestamp: -1, offset: -1 };
+    if (maxNumOffsets !== undefined) {
+      const from = timestamp === LATEST_TIMESTAMP ? 'latest' : timestamp === EARLIEST_TIMESTAMP ? 'earliest' : timestamp;
+      return { errorCode: ErrorCode.NONE, timestamp: -1, offset: -1, oldStyleOffsets: log.legacyOffsetsBefore(from, maxNumOffsets, Date.now()) };
+    }
     // Kafka's lastFetchableOffset: a read_committed client is told of no offset at or past the LSO
     const fetchable = isolationLevel === 1 ? log.lastStableOffset : log.logEndOffset;
     const found = (offset: number, ts = -1): ListOffsetsResult => ({ errorCode: ErrorCode.NONE, timestamp: ts, offset });

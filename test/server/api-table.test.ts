@@ -1,12 +1,11 @@
 // The README's table of served APIs matches what the broker advertises in ApiVersions, at the
 // oldest (v0) and newest (v4, flexible) versions alike.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiKey } from '../../src/protocol/messages/index.js';
-import { BrokerProcess } from '../helpers/broker.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { brokerWithClient } from '../helpers/broker-with-client.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
@@ -19,21 +18,12 @@ function readmeTable(): { apiKey: number; minVersion: number; maxVersion: number
     .map((m) => ({ apiKey: Number(m[2]), minVersion: Number(m[3]), maxVersion: Number(m[4] ?? m[3]) }));
 }
 
-let broker: BrokerProcess;
-let client: RawClient;
-before(async () => {
-  broker = await BrokerProcess.start();
-  client = await RawClient.connect('127.0.0.1', broker.port);
-});
-after(async () => {
-  await client.close();
-  await broker.dispose();
-});
+const env = brokerWithClient();
 
 for (const version of [0, 1, 2, 3, 4]) {
   test(`ApiVersions v${version} advertises exactly the README's table`, async () => {
     const body = version >= 3 ? { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1.0' } : {};
-    const res = await client.request(ApiKey.ApiVersions, version, body);
+    const res = await env.client.request(ApiKey.ApiVersions, version, body);
     assert.equal(res.errorCode, 0);
     const advertised = (res.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[])
       .map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));

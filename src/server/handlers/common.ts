@@ -8,10 +8,13 @@ import { LEADER_EPOCH } from '../../storage/leader-epoch.js';
 /** Kafka's "not requested" value for authorized-operations fields. */
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
 // AclOperation codes: READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
-// DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12, CREATE_TOKENS 13, DESCRIBE_TOKENS 14.
+// DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12 (CREATE_TOKENS 13 and DESCRIBE_TOKENS 14
+// apply to users only). With no authorizer every operation that applies to the resource type is
+// allowed, the bit set Kafka answers then (AclEntry.supportedOperations).
 const bits = (ops: number[]): number => ops.reduce((acc, op) => acc | (1 << op), 0);
 export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
-export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12, 13, 14]);
+export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12]);
+export const GROUP_OPERATIONS = bits([3, 6, 8]);
 
 /** The leader epoch every partition has on a single broker that never changes leaders. */
 export { LEADER_EPOCH };

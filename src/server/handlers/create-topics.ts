@@ -1,4 +1,4 @@
-// CreateTopics (19), versions 2-7, validate-only included. Each topic is checked (name,
+// CreateTopics (19), versions 0-7, validate-only (v1+) included. Each topic is checked (name,
 // partitions, replication factor against one broker, manual assignments, topic configs) and
 // created with its partitions opened on their shards before the answer goes out.
 import { ApiKey } from '../../protocol/messages/index.js';
@@ -9,7 +9,7 @@ import { repeated } from './common.js';
 
 export const createTopics: ApiHandler = {
   apiKey: ApiKey.CreateTopics,
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 7,
   async handle(ctx, req) {
     const specs = req.topics as CreateTopicSpec[];

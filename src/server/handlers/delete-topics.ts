@@ -1,4 +1,4 @@
-// DeleteTopics (20), versions 1-6: by name (v1-5) or by name or topic id (v6). Removes the
+// DeleteTopics (20), versions 0-6: by name (v0-5) or by name or topic id (v6). Removes the
 // topic from the registry, then its partition logs from their shards.
 import { ApiKey } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -6,7 +6,7 @@ import type { ApiHandler } from '../dispatcher.js';
 
 export const deleteTopics: ApiHandler = {
   apiKey: ApiKey.DeleteTopics,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 6,
   async handle(ctx, req) {
     const { topics } = ctx.broker;

@@ -1,4 +1,4 @@
-// DescribeConfigs (32), versions 1-4: the configs of topic and broker resources, all of them or the
+// DescribeConfigs (32), versions 0-4: the configs of topic and broker resources, all of them or the
 // keys asked for, each with its value in effect, its source, its type (v3+) and, when asked, its
 // synonyms (the settings it could come from, in order of precedence; only when include_synonyms is
 // set) and a line of documentation. No keys (null or an empty list) is every config.
@@ -8,9 +8,10 @@
 // lists every setting samsa reads, from this broker's dynamic configs (DYNAMIC_BROKER_CONFIG), else
 // the cluster-wide ones (DYNAMIC_DEFAULT_BROKER_CONFIG), else server.properties (STATIC_BROKER_CONFIG),
 // else the default; the dynamic ones (src/config/dynamic.ts) are not read-only. The cluster-wide
-// resource (name '') lists the dynamic defaults set. A topic config's synonyms follow the same chain. A group (KIP-848's GROUP resource, named by its id, existing or not)
-// lists consumer.session.timeout.ms and consumer.heartbeat.interval.ms: its own value (GROUP_CONFIG)
-// else the broker's setting (DEFAULT_CONFIG). Version 0 is not served.
+// resource (name '') lists the dynamic defaults set. A topic config's synonyms follow the same chain.
+// A group (KIP-848's GROUP resource, named by its id, existing or not) lists
+// consumer.session.timeout.ms and consumer.heartbeat.interval.ms: its own value (GROUP_CONFIG)
+// else the broker's setting (DEFAULT_CONFIG). v0 tells a default by is_default instead of a source.
 import { TOPIC_CONFIGS, topicConfigValue, ConfigType } from '../../cluster/topic-config.js';
 import { defaultConfig, DYNAMIC_KEYS, type BrokerConfig, type DynamicLevels } from '../../config/index.js';
 import { KEY_TABLE, type KeyDef } from '../../config/keys.js';
@@ -33,7 +34,7 @@ let defaults: BrokerConfig | null = null;
 
 export const describeConfigs: ApiHandler = {
   apiKey: ApiKey.DescribeConfigs,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
     const options: Options = { synonyms: req.includeSynonyms === true, documentation: req.includeDocumentation === true };

@@ -5,11 +5,10 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { ClassicGroup } from '../../groups/classic-group.js';
 import type { ApiHandler } from '../dispatcher.js';
+import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './common.js';
 import { groupRequestError } from './group-common.js';
 
 const EMPTY = Buffer.alloc(0);
-// AclOperation codes for a group: READ 3, DELETE 6, DESCRIBE 8.
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
 export const describeGroups: ApiHandler = {
   apiKey: ApiKey.DescribeGroups,
@@ -18,7 +17,7 @@ export const describeGroups: ApiHandler = {
   handle(ctx, req) {
     const withOps = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations === true;
     const described = (req.groups as string[]).map((groupId) => {
-      const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as unknown[], authorizedOperations: withOps ? GROUP_OPERATIONS : -2147483648 };
+      const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as unknown[], authorizedOperations: withOps ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
       const problem = groupRequestError(ctx, groupId);
       if (problem !== ErrorCode.NONE) return { ...base, errorCode: problem };
       const group = ctx.broker.groups.groups.get(groupId);

@@ -1,7 +1,6 @@
-// DescribeLogDirs (35), versions 1-4: every log dir with the partitions it holds (all topics, or
+// DescribeLogDirs (35), versions 0-4 (v1 is v0 again): every log dir with the partitions it holds (all topics, or
 // those asked for) and each one's size on disk, from its shard; v4 adds the file system's total
 // and usable bytes. No partition is ever moving between dirs (offset lag 0, no future replicas).
-// Version 0 (before KIP-113's defaults) is not served.
 import { statfsSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
@@ -13,7 +12,7 @@ interface Wanted { dir: string; topic: string; partition: number }
 
 export const describeLogDirs: ApiHandler = {
   apiKey: ApiKey.DescribeLogDirs,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
     const { broker } = ctx;

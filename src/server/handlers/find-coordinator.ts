@@ -1,5 +1,6 @@
-// FindCoordinator (10), versions 0-5: key type 0 (group) and 1 (transaction), batched keys from
-// v4. A single broker coordinates everything, so the answer is always this broker's endpoint on
+// FindCoordinator (10), versions 0-6: key type 0 (group) and 1 (transaction), batched keys from
+// v4. Key type 2 (share, v6, KIP-932) is INVALID_REQUEST: share groups are not served, as in Kafka
+// with them disabled. A single broker coordinates everything, so the answer is always this broker's endpoint on
 // the listener the client came in on; the first lookup creates __consumer_offsets or
 // __transaction_state.
 import { ErrorCode } from '../../protocol/errors.js';
@@ -9,11 +10,13 @@ import { advertisedEndpoint } from './common.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
+const SHARE = 2;
 
 async function lookup(ctx: RequestContext, key: string, keyType: number) {
   const { nodeId, host, port } = advertisedEndpoint(ctx);
   const answer = (errorCode: number, errorMessage: string | null) => ({ key, nodeId, host, port, errorCode, errorMessage });
   const none = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType === SHARE) return none(ErrorCode.INVALID_REQUEST, 'Share groups are not enabled.');
   if (keyType !== GROUP && keyType !== TRANSACTION) return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
   // The first lookup creates the coordinator's internal topic, as Kafka does.
   const errorCode = await (keyType === GROUP ? ctx.broker.groups.log : ctx.broker.transactions.log).ensure();
@@ -24,7 +27,7 @@ async function lookup(ctx: RequestContext, key: string, keyType: number) {
 export const findCoordinator: ApiHandler = {
   apiKey: ApiKey.FindCoordinator,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   async handle(ctx, req) {
     const v = ctx.header.apiVersion;
     const keyType = v >= 1 ? req.keyType as number : GROUP;

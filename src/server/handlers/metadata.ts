@@ -1,12 +1,15 @@
 // Metadata (3), versions 0-12: brokers, cluster id, controller, and topics with their
 // partitions. Auto-creates requested topics when auto.create.topics.enable is on and the
-// request allows it (always, before v4). Topics may be named by id from v10.
+// request allows it (always, before v4), as Kafka does: the only request that creates a topic
+// other than CreateTopics (the coordinators create their internal topics themselves). The log
+// line names the client and version that asked. Topics may be named by id from v10. The
+// operations allowed on each topic and (v8-10) the cluster, when asked: all that apply (no authorizer).
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/reader.js';
 import type { TopicInfo } from '../../cluster/topics.js';
 import type { ApiHandler, RequestContext } from '../dispatcher.js';
-import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
 
 interface RequestTopic { topicId: string; name: string | null }
 
@@ -34,7 +37,8 @@ export const metadata: ApiHandler = {
       clusterId: broker.clusterId,
       controllerId: broker.config.nodeId,
       topics,
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      // v8-10 (later versions ask DescribeCluster)
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
 };
@@ -51,7 +55,10 @@ async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean,
   if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, r.name);
   const created = await broker.cluster.ensureTopic(r.name, broker.config.numPartitions);
   if (created.topic === undefined) return failed(created.errorCode, r.name);
-  if (created.created === true) ctx.conn.log.info({ topic: r.name, partitions: created.topic.partitions }, 'topic auto-created');
+  if (created.created === true) {
+    const { clientId, apiVersion } = ctx.header;
+    ctx.conn.log.info({ topic: r.name, partitions: created.topic.partitions, clientId, api: 'Metadata', apiVersion }, 'topic auto-created');
+  }
   return describe(ctx, created.topic, withOps);
 }
 

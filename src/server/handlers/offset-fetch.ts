@@ -1,4 +1,5 @@
-// OffsetFetch (9), versions 1-9: a group's committed offsets, of the partitions asked or (v2+,
+// OffsetFetch (9), versions 0-9 (v0 reads the offsets every version commits; Kafka read v0's from
+// ZooKeeper, and in KRaft mode answers it UNSUPPORTED_VERSION): a group's committed offsets, of the partitions asked or (v2+,
 // topics null) of every partition it committed; from v8 several groups in one request, and from
 // v9 a KIP-848 member's epoch is checked. No committed offset answers -1. With requireStable
 // (v7+), a partition with an offset committed by a transaction still open is UNSTABLE_OFFSET_COMMIT.
@@ -42,7 +43,7 @@ function unknown(partitionIndex: number, errorCode: number) {
 
 export const offsetFetch: ApiHandler = {
   apiKey: ApiKey.OffsetFetch,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 9,
   handle(ctx, req) {
     const v = ctx.header.apiVersion;
@@ -54,7 +55,7 @@ export const offsetFetch: ApiHandler = {
       };
     }
     const r = fetchGroup(ctx, { groupId: req.groupId as string, memberId: null, memberEpoch: -1, topics: req.topics as FetchTopic[] | null }, v >= 7 && req.requireStable === true);
-    // v1 has no top-level error: each partition carries it.
+    // v0-1 have no top-level error: each partition carries it.
     return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
   },
 };

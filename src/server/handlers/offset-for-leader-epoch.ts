@@ -1,10 +1,10 @@
-// OffsetForLeaderEpoch (23), versions 2-4: for each partition, the end offset of the leader epoch
+// OffsetForLeaderEpoch (23), versions 0-4: for each partition, the end offset of the leader epoch
 // asked for, from the partition's leader epoch cache (src/storage/leader-epoch.ts, kept in its
 // leader-epoch-checkpoint): the log end offset for the current epoch, the start of the next epoch
 // for an older one, -1/-1 for an unknown or newer one. Consumers ask it to check their position
 // after a leader change. A current leader epoch older than the partition's is FENCED_LEADER_EPOCH,
-// a newer one UNKNOWN_LEADER_EPOCH (-1: not checked). Versions 0-1 (replication protocols from
-// before KIP-320) are not served.
+// a newer one UNKNOWN_LEADER_EPOCH (-1, and v0-1 which do not carry it: not checked). v0 answers
+// the end offset without its epoch.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { EpochEndOffsetItem, EpochEndOffsetResult } from '../../workers/messages.js';
@@ -19,7 +19,7 @@ const fail = (errorCode: number): EpochEndOffsetResult => ({ errorCode, leaderEp
 
 export const offsetForLeaderEpoch: ApiHandler = {
   apiKey: ApiKey.OffsetForLeaderEpoch,
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
     const topics = req.topics as RequestTopic[];

@@ -1,4 +1,8 @@
-// Produce (0), versions 3-11, advertised from 0 (librdkafka 2.0 checks exact version ranges).
+// Produce (0), versions 0-11. Versions 0-2 carry the message formats older than v2 record batches
+// (magic 0 and 1), which Samsa does not store or convert: each of their partitions is answered
+// UNSUPPORTED_VERSION, nothing appended, and with acks 0 the connection is closed, as Kafka closes
+// it when an acks 0 produce fails. They are advertised because librdkafka 2.0 checks exact
+// version ranges; no supported client sends them (see README, Served APIs).
 // Splits the request's partitions by owning shard; each shard validates the batches (magic 2,
 // length, CRC-32C, max.message.bytes) and appends them where they lie, in the shared frame.
 // acks 0 answers nothing, 1 and -1 answer once the append returns (a single broker is the whole
@@ -14,22 +18,38 @@ import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
 import { compressionCodec, isCompacted, maxMessageBytes, minInsyncReplicas, usesLogAppendTime } from '../../cluster/topic-config.js';
-import type { ApiHandler } from '../dispatcher.js';
+import type { ApiHandler, RequestContext } from '../dispatcher.js';
 
 interface PartitionData { index: number; records: Buffer | null }
 interface TopicData { name: string; partitionData: PartitionData[] }
+
+/** The first Produce version whose records are v2 record batches. */
+const RECORD_BATCH_FROM = 3;
+
+function oldMessageFormat(ctx: RequestContext, acks: number, topicData: TopicData[]) {
+  const why = `Produce v${ctx.header.apiVersion} (message format v0/v1) is not served; v3 and later are`;
+  if (acks === 0) return ctx.conn.reject(why, { clientId: ctx.header.clientId });
+  ctx.conn.log.warn({ clientId: ctx.header.clientId, apiVersion: ctx.header.apiVersion }, 'produce of an old message format refused');
+  return {
+    responses: topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: ErrorCode.UNSUPPORTED_VERSION, baseOffset: -1, logAppendTimeMs: -1 })),
+    })),
+    throttleTimeMs: 0,
+  };
+}
 
 interface Slot { topic: number; partition: number; errorCode: number; item?: ProduceItem; result?: ProduceResult }
 
 export const produce: ApiHandler = {
   apiKey: ApiKey.Produce,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
-  advertisedMinVersion: 0,
   async handle(ctx, req) {
     const { broker } = ctx;
     const acks = req.acks as number;
     const topicData = req.topicData as TopicData[];
+    if (ctx.header.apiVersion < RECORD_BATCH_FROM) return oldMessageFormat(ctx, acks, topicData);
     const ackError = acks === 0 || acks === 1 || acks === -1 ? ErrorCode.NONE : ErrorCode.INVALID_REQUIRED_ACKS;
 
     const slots: Slot[] = [];
