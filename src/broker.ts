@@ -53,7 +53,7 @@ export class Broker {
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
     this.transactions = new TransactionCoordinator({
-      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config),
+      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config, log),
       logger: log,
       maxTimeoutMs: config.transactionMaxTimeoutMs,
       nextProducerId: () => Promise.resolve(this.producerIds.generateProducerId()),

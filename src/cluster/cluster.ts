@@ -20,6 +20,16 @@ export interface CreateTopicSpec {
 export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo; created?: boolean }
 
 const MAX_PARTITIONS = 100_000;
+
+/** Runs a registry change; a failure to write samsa-topics.json (a full disk) is KAFKA_STORAGE_ERROR. */
+function tryPersist(change: () => unknown): TopicOutcome | null {
+  try {
+    change();
+    return null;
+  } catch (err) {
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not write the topic registry: ${(err as Error).message}` };
+  }
+}
 /** Partitions per open task at start-up: progress is reported as each chunk completes. */
 const OPEN_CHUNK = 64;
 
@@ -139,7 +149,11 @@ export class Cluster {
       await this.dropPartitions(topic);
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not create the log of ${failed.key}: ${failed.error ?? ''}` };
     }
-    this.topics.add(topic);
+    const problem = tryPersist(() => this.topics.add(topic));
+    if (problem !== null) {
+      await this.dropPartitions(topic);
+      return problem;
+    }
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic, created: true };
   }
 
@@ -173,8 +187,11 @@ export class Cluster {
         await this.dropPartitions(grown, before);
         return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the log of ${failed.key}: ${failed.error ?? ''}`);
       }
-      topic.partitions = count;
-      this.topics.update(topic);
+      const problem = tryPersist(() => this.topics.update(topic, { partitions: count }));
+      if (problem !== null) {
+        await this.dropPartitions(grown, before);
+        return problem;
+      }
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }
@@ -187,8 +204,8 @@ export class Cluster {
     return this.serial(async () => {
       const topic = this.topics.get(name);
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-      topic.configs = configs;
-      this.topics.update(topic);
+      const problem = tryPersist(() => this.topics.update(topic, { configs }));
+      if (problem !== null) return problem;
       const config = logConfigFor(this.config, configs);
       const items = Array.from({ length: topic.partitions }, (_, p) => p);
       await this.shards.scatter<number, boolean>(items, (p) => this.shardFor(name, p), (list) => ({
@@ -204,7 +221,8 @@ export class Cluster {
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
       // The coordinators' own topics (__consumer_offsets) hold state they are serving.
       if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic ${name} is internal and cannot be deleted.` };
-      this.topics.remove(name);
+      const problem = tryPersist(() => this.topics.remove(name));
+      if (problem !== null) return problem;
       await this.dropPartitions(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });

@@ -40,7 +40,7 @@ export class GroupCoordinator implements ClassicGroupHost {
     purgatory: Purgatory,
     private readonly logger: Logger,
   ) {
-    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config);
+    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config, logger);
   }
 
   get initialRebalanceDelayMs(): number { return this.config.groupInitialRebalanceDelayMs; }

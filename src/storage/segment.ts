@@ -36,14 +36,20 @@ export function syncDir(dir: string): void {
 /** Replaces `file` whole or not at all: written to <file>.tmp, fsynced, renamed over it, directory fsynced. */
 export function writeFileDurably(file: string, body: string): void {
   const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
   try {
-    fs.writeSync(fd, body);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, body);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full disk leaves no half-written temp file behind; the old file stays as it was.
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
   syncDir(path.dirname(file));
 }
 

@@ -101,7 +101,9 @@ export class TransactionCoordinator {
     let txn = this.transactions.get(transactionalId);
     if (txn === undefined) {
       const now = Date.now();
-      txn = { transactionalId, producerId: await this.host.nextProducerId(), producerEpoch: -1, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false };
+      const newId = await this.newProducerId();
+      if (newId === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      txn = { transactionalId, producerId: newId, producerEpoch: -1, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false };
       this.transactions.set(transactionalId, txn);
     }
     if (txn.busy) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
@@ -117,7 +119,9 @@ export class TransactionCoordinator {
     }
     const next = { ...txn };
     if (next.producerEpoch >= MAX_EPOCH) {
-      next.producerId = await this.host.nextProducerId();
+      const newId = await this.newProducerId();
+      if (newId === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      next.producerId = newId;
       next.producerEpoch = 0;
     } else {
       next.producerEpoch++;
@@ -125,6 +129,16 @@ export class TransactionCoordinator {
     const errorCode = await this.persist(txn, { producerId: next.producerId, producerEpoch: next.producerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1 });
     if (errorCode !== ErrorCode.NONE) return fail(errorCode);
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
+  }
+
+  /** A new producer id, or null when its block could not be persisted (a full disk); the next request tries again. */
+  private async newProducerId(): Promise<number | null> {
+    try {
+      return await this.host.nextProducerId();
+    } catch (err) {
+      this.host.logger.error({ err }, 'could not allocate a block of producer ids');
+      return null;
+    }
   }
 
   // --- within a transaction ---
