@@ -52,10 +52,10 @@ export class Cluster {
   /**
    * Opens (and recovers) every partition of every known topic on its shard. The partitions go to
    * the shards a chunk at a time (all chunks queued at once), so that a long recovery can report
-   * its progress as each chunk completes.
+   * its progress as each chunk completes. Logs in `cleanShutdownDirs` had a clean shutdown.
    */
-  async openAll(onProgress?: (opened: OpenResult[], total: number) => void): Promise<OpenResult[]> {
-    const items = this.openItems([...this.topics.all()]);
+  async openAll(onProgress?: (opened: OpenResult[], total: number) => void, cleanShutdownDirs: ReadonlySet<string> = new Set()): Promise<OpenResult[]> {
+    const items = this.openItems([...this.topics.all()], 0, cleanShutdownDirs);
     const chunks: Promise<OpenResult[]>[] = [];
     for (let i = 0; i < items.length; i += OPEN_CHUNK) {
       const chunk = this.openScatter(items.slice(i, i + OPEN_CHUNK));
@@ -72,10 +72,13 @@ export class Cluster {
     return this.openScatter(this.openItems(topics, from));
   }
 
-  private openItems(topics: TopicInfo[], from = 0) {
+  private openItems(topics: TopicInfo[], from = 0, cleanShutdownDirs: ReadonlySet<string> = new Set()) {
     return topics.flatMap((t) => Array.from({ length: t.partitions - from }, (_, i) => i + from).map((p) => ({
       topic: t.name, partition: p,
-      open: { key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs) },
+      open: {
+        key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs),
+        cleanShutdown: cleanShutdownDirs.has(t.logDir),
+      },
     })));
   }
 

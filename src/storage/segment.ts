@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
-  batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
+  batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
 import { fsyncSeconds } from '../metrics/histogram.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
@@ -143,6 +143,37 @@ export class Segment {
     this.offsetOfMaxTimestamp = this.timeIndex.lastOffset();
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
+    return true;
+  }
+
+  /**
+   * For the active segment after a clean shutdown: trusts the loaded indexes without reading the
+   * records. The batch headers from the last offset index entry to the end of the file must be sane
+   * and tile it exactly (their last one gives the next offset), and both indexes must be consistent
+   * with that; a few header reads, whatever the segment's size. False: recover() it.
+   */
+  adoptActiveIndexes(): boolean {
+    if (!this.offsetIndex.isConsistent(this.size, Number.MAX_SAFE_INTEGER)) return false;
+    const entries = this.offsetIndex.entries;
+    const tailStart = entries === 0 ? 0 : this.offsetIndex.positionAt(entries - 1);
+    let nextOffset = entries === 0 ? this.baseOffset : this.offsetIndex.offsetAt(entries - 1);
+    for (let position = tailStart; position < this.size;) {
+      if (this.size - position < BATCH_HEADER_SIZE) return false;
+      const h = this.readHeader(position);
+      const size = checkHeaderAt(h, 0, this.size - position);
+      const baseOffset = readBaseOffset(h, 0);
+      if (size < 0 || (position === tailStart ? baseOffset !== nextOffset : baseOffset < nextOffset)) return false;
+      nextOffset = baseOffset + lastOffsetDeltaAt(h, 0) + 1;
+      position += size;
+    }
+    if (!this.timeIndex.isConsistent(nextOffset) || (this.size > 0 && this.timeIndex.entries === 0)) return false;
+    this.nextOffset = nextOffset;
+    this.maxTimestamp = this.size > 0 ? this.timeIndex.lastTimestamp() : -1;
+    this.offsetOfMaxTimestamp = this.size > 0 ? this.timeIndex.lastOffset() : -1;
+    this.bytesSinceLastIndexEntry = this.size - tailStart;
+    // as recover(): log.roll.ms counts from the first batch's timestamp
+    const first = this.size > 0 ? maxTimestampAt(this.readHeader(0), 0) : -1;
+    this.rollReferenceMs = first >= 0 ? first : -1;
     return true;
   }
 

@@ -1,0 +1,103 @@
+// Tests for opening a log after a clean shutdown (PartitionLog.open with cleanShutdown): the active
+// segment is not scanned, its indexes are trusted and give the same log as a scan would; a log
+// whose active segment does not agree with its indexes (garbage after the last batch, a cut batch,
+// a damaged index) is scanned and truncated as after a crash; close() says whether it was clean;
+// the marker files themselves (clean-shutdown.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLEAN_SHUTDOWN_FILE, takeCleanShutdownMarkers, writeCleanShutdownMarkers } from '../../src/storage/clean-shutdown.js';
+import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
+import { append, config, listDir, produce, readAll, withDir } from './helpers.js';
+
+const cfg: LogConfig = config({ segmentBytes: 1200, indexIntervalBytes: 150 });
+
+/** A cleanly closed log of several segments (an idempotent producer writes half of the batches). */
+function fill(dir: string): { leo: number; data: Buffer; active: string; maxTimestamp: { offset: number; timestamp: number } | null } {
+  const log = PartitionLog.open(dir, cfg);
+  for (let i = 0; i < 25; i++) {
+    append(log, i % 2 === 0
+      ? { records: 2, padding: 12, baseTimestamp: 1_700_000_000_000 + i }
+      : { records: 2, padding: 12, baseTimestamp: 1_700_000_000_000 + i, producerId: 7, producerEpoch: 0, baseSequence: i - 1 });
+  }
+  const result = { leo: log.logEndOffset, data: readAll(log), active: listDir(dir).filter((n) => n.endsWith('.log')).at(-1)!, maxTimestamp: log.maxTimestamp() };
+  assert.equal(log.close(), true);
+  return result;
+}
+
+test('after a clean shutdown the active segment is not scanned, and the log is the one a scan gives', () => withDir((dir) => {
+  const { leo, data, maxTimestamp } = fill(dir);
+  const trusted = PartitionLog.open(dir, cfg, Date.now, true);
+  assert.deepEqual(
+    { skipped: trusted.recovery.skippedScan, scanned: trusted.recovery.scannedBytes, truncated: trusted.recovery.truncatedBytes, replayed: trusted.recovery.replayedBatches },
+    { skipped: true, scanned: 0, truncated: 0, replayed: 0 },
+  );
+  assert.equal(trusted.recovery.producerSnapshotOffset, leo);
+  assert.equal(trusted.logEndOffset, leo);
+  assert.deepEqual(readAll(trusted), data);
+  assert.deepEqual(trusted.maxTimestamp(), maxTimestamp);
+  // the producer state came back from the snapshot: the next sequence is accepted, a repeat is a duplicate
+  const repeat = produce({ records: 2, padding: 12, baseTimestamp: 1_700_000_000_023, producerId: 7, producerEpoch: 0, baseSequence: 22 });
+  assert.equal(trusted.appendFromProducer(repeat.records, repeat.batches).duplicate, true);
+  const next = produce({ records: 1, producerId: 7, producerEpoch: 0, baseSequence: 24, baseTimestamp: 1_700_000_000_100 });
+  assert.deepEqual(trusted.appendFromProducer(next.records, next.batches), { code: 0, baseOffset: leo, duplicate: false });
+  assert.equal(trusted.close(), true);
+
+  const scanned = PartitionLog.open(dir, cfg);
+  assert.equal(scanned.recovery.skippedScan, false);
+  assert.ok(scanned.recovery.scannedBytes > 0);
+  assert.equal(scanned.logEndOffset, leo + 1);
+  const again = PartitionLog.open(dir, cfg, Date.now, true);
+  assert.equal(again.logEndOffset, leo + 1);
+  assert.deepEqual(readAll(again), readAll(scanned));
+  scanned.close();
+  again.close();
+}));
+
+for (const [name, damage] of [
+  ['garbage after the last batch', (dir: string, active: string) => fs.appendFileSync(path.join(dir, active), Buffer.alloc(40, 0xff))],
+  ['a batch cut short', (dir: string, active: string) => fs.truncateSync(path.join(dir, active), fs.statSync(path.join(dir, active)).size - 10)],
+  ['an offset index cut mid-entry', (dir: string, active: string) => fs.truncateSync(path.join(dir, active.replace('.log', '.index')), 3)],
+] as const) {
+  test(`marker present but ${name}: the active segment is scanned and truncated as after a crash`, () => withDir((dir) => {
+    const { leo, active } = fill(dir);
+    damage(dir, active);
+    const log = PartitionLog.open(dir, cfg, Date.now, true);
+    assert.equal(log.recovery.skippedScan, false);
+    assert.ok(log.recovery.scannedBytes > 0);
+    const cut = log.recovery.truncatedBytes;
+    if (name === 'garbage after the last batch') assert.deepEqual([cut, log.recovery.truncatedFromOffset, log.logEndOffset], [40, leo, leo]);
+    if (name === 'a batch cut short') assert.equal(log.logEndOffset, leo - 2);
+    if (name === 'an offset index cut mid-entry') assert.deepEqual([cut, log.logEndOffset], [0, leo]);
+    assert.equal(append(log, { records: 1 }).baseOffset, log.logEndOffset - 1);
+    log.close();
+  }));
+}
+
+test('an empty log opens after a clean shutdown too', () => withDir((dir) => {
+  assert.equal(PartitionLog.open(dir, cfg).close(), true);
+  const log = PartitionLog.open(dir, cfg, Date.now, true);
+  assert.deepEqual([log.recovery.skippedScan, log.logEndOffset], [true, 0]);
+  assert.equal(append(log, { records: 3 }).baseOffset, 0);
+  log.close();
+}));
+
+test('a log that failed an append it could not undo is not closed cleanly; a closed one is not closed again', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, cfg);
+  append(log, { records: 1 });
+  (log as unknown as { failure: Error }).failure = new Error('ENOSPC');
+  assert.equal(log.close(), false);
+  assert.equal(log.close(), false);
+}));
+
+test('the marker: written to each log dir not named unclean, taken (removed) at start-up', () => withDir((a) => withDir((b) => {
+  assert.deepEqual(writeCleanShutdownMarkers([a, b], new Set([path.resolve(b)])), [a]);
+  assert.ok(fs.existsSync(path.join(a, CLEAN_SHUTDOWN_FILE)));
+  assert.ok(!fs.existsSync(path.join(b, CLEAN_SHUTDOWN_FILE)));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(a, CLEAN_SHUTDOWN_FILE), 'utf8')), { version: 0, brokerEpoch: -1 });
+  assert.deepEqual([...takeCleanShutdownMarkers([a, b])], [a]);
+  assert.ok(!fs.existsSync(path.join(a, CLEAN_SHUTDOWN_FILE)));
+  assert.deepEqual([...takeCleanShutdownMarkers([a, b])], []);
+  assert.ok(!listDir(a).some((n) => n.endsWith('.tmp')));
+})));
