@@ -102,7 +102,7 @@ export class TransactionCoordinator {
     if (txn === undefined) {
       const now = Date.now();
       const newId = await this.newProducerId();
-      if (newId === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (newId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       txn = { transactionalId, producerId: newId, producerEpoch: -1, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false };
       this.transactions.set(transactionalId, txn);
     }
@@ -120,7 +120,7 @@ export class TransactionCoordinator {
     const next = { ...txn };
     if (next.producerEpoch >= MAX_EPOCH) {
       const newId = await this.newProducerId();
-      if (newId === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (newId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       next.producerId = newId;
       next.producerEpoch = 0;
     } else {
@@ -131,7 +131,10 @@ export class TransactionCoordinator {
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
   }
 
-  /** A new producer id, or null when its block could not be persisted (a full disk); the next request tries again. */
+  /**
+   * A new producer id, or null when its block could not be persisted (a full disk); the next request
+   * tries again. Kafka answers a missing block COORDINATOR_LOAD_IN_PROGRESS, which every client retries.
+   */
   private async newProducerId(): Promise<number | null> {
     try {
       return await this.host.nextProducerId();

@@ -3,7 +3,9 @@
 // __transaction_state fails with a real ENOSPC while writing the registry. FindCoordinator answers
 // COORDINATOR_NOT_AVAILABLE on a connection that stays open, no samsa-topics.json.tmp is left, and
 // once the space is freed a kafkajs consumer group and a transactional producer work without a
-// restart (the failure was not cached). Needs mount(8) with tmpfs (root); skips otherwise.
+// restart (the failure was not cached). The same for a block of producer ids that cannot be written:
+// InitProducerId answers COORDINATOR_LOAD_IN_PROGRESS (as Kafka does without a block) until space is
+// freed. Needs mount(8) with tmpfs (root); skips otherwise.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -124,5 +126,35 @@ test('a full disk while creating the coordinator topics: COORDINATOR_NOT_AVAILAB
   } finally {
     await consumer.disconnect().catch(() => {});
     await producer.disconnect().catch(() => {});
+  }
+});
+
+test('a full disk when a new block of producer ids is due: InitProducerId answers COORDINATOR_LOAD_IN_PROGRESS, and works once space is freed', { skip }, async () => {
+  const raw = await RawClient.open(broker!.bootstrap);
+  try {
+    const idempotent = async (): Promise<{ errorCode: number; producerId: number }> =>
+      await raw.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }) as { errorCode: number; producerId: number };
+    const transactional = async (transactionalId: string): Promise<{ errorCode: number; producerId: number }> =>
+      await raw.request(ApiKey.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 10_000, producerId: -1, producerEpoch: -1 }) as { errorCode: number; producerId: number };
+    assert.equal((await transactional('txn-before')).errorCode, ErrorCode.NONE, 'the coordinator topics exist (previous test)');
+    fillUp(small);
+    // the current block of 1000 ids runs out: the next one cannot be written
+    let failed: { errorCode: number } | undefined;
+    for (let i = 0; i < 1001 && failed === undefined; i++) {
+      const r = await idempotent();
+      if (r.errorCode !== ErrorCode.NONE) failed = r;
+    }
+    assert.equal(failed?.errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    assert.equal((await idempotent()).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'not cached: tried again, still full');
+    assert.equal((await transactional('txn-full')).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    assert.ok(!fs.existsSync(path.join(small, 'samsa-producer-ids.json.tmp')), 'no temp file left behind');
+
+    fs.rmSync(path.join(small, 'fill'));
+    const after = await idempotent();
+    assert.equal(after.errorCode, ErrorCode.NONE);
+    assert.equal((await transactional('txn-full')).errorCode, ErrorCode.NONE);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(small, 'samsa-producer-ids.json'), 'utf8')).nextBlockStart, 2000);
+  } finally {
+    await raw.close();
   }
 });
