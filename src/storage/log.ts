@@ -20,8 +20,8 @@
 // Retention deletes whole closed segments: those past retention.ms or beyond retention.bytes, and
 // those wholly below the log start offset; never the active one. Closed segments are fdatasynced
 // when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
-// active segment. Compaction leaves offset gaps in closed
-// segments, never in the active one.
+// active segment, and not even that after a clean shutdown (clean-shutdown.ts). What it did is in
+// `recovery`. Compaction leaves offset gaps in closed segments, never in the active one.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
