@@ -32,8 +32,7 @@ let zstdLoading: Promise<void> | null = null;
 
 /** Loads zstd's WebAssembly in this thread (once); the other codecs need nothing. */
 export function loadCodecs(): Promise<void> {
-  // A failed load is not kept: the next call tries again.
-  zstdLoading ??= zstdInit().then(() => { zstdReady = true; }, (err: unknown) => { zstdLoading = null; throw err; });
+  zstdLoading ??= zstdInit().then(() => { zstdReady = true; });
   return zstdLoading;
 }
 
