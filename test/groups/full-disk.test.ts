@@ -5,7 +5,8 @@
 // once the space is freed a kafkajs consumer group and a transactional producer work without a
 // restart (the failure was not cached). The same for a block of producer ids that cannot be written:
 // InitProducerId answers COORDINATOR_LOAD_IN_PROGRESS (as Kafka does without a block) until space is
-// freed. Needs mount(8) with tmpfs (root); skips otherwise.
+// freed. And AlterConfigs, CreatePartitions and DeleteTopics answer KAFKA_STORAGE_ERROR and leave
+// the registry as it was, on disk and in memory. Needs mount(8) with tmpfs (root); skips otherwise.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -154,6 +155,46 @@ test('a full disk when a new block of producer ids is due: InitProducerId answer
     assert.equal(after.errorCode, ErrorCode.NONE);
     assert.equal((await transactional('txn-full')).errorCode, ErrorCode.NONE);
     assert.equal(JSON.parse(fs.readFileSync(path.join(small, 'samsa-producer-ids.json'), 'utf8')).nextBlockStart, 2000);
+  } finally {
+    await raw.close();
+  }
+});
+
+test('a full disk while changing topics: AlterConfigs, CreatePartitions and DeleteTopics answer KAFKA_STORAGE_ERROR and change nothing, in memory either', { skip }, async () => {
+  const raw = await RawClient.open(broker!.bootstrap);
+  const registry = (): { name: string; logDir: string; partitions: number; configs: Record<string, string> }[] =>
+    (JSON.parse(fs.readFileSync(path.join(small, 'samsa-topics.json'), 'utf8')) as { topics: ReturnType<typeof registry> }).topics;
+  const alter = async (): Promise<number> => ((await raw.request(ApiKey.AlterConfigs, 1, {
+    resources: [{ resourceType: 2, resourceName: 'admin-t', configs: [{ name: 'retention.ms', value: '12345' }] }], validateOnly: false,
+  })) as { responses: { errorCode: number }[] }).responses[0]!.errorCode;
+  const grow = async (): Promise<number> => ((await raw.request(ApiKey.CreatePartitions, 1, {
+    topics: [{ name: 'admin-t', count: 3, assignments: null }], timeoutMs: 10_000, validateOnly: false,
+  })) as { results: { errorCode: number }[] }).results[0]!.errorCode;
+  const drop = async (): Promise<number> => ((await raw.request(ApiKey.DeleteTopics, 4, { topicNames: ['admin-t'], timeoutMs: 10_000 })) as { responses: { errorCode: number }[] }).responses[0]!.errorCode;
+  try {
+    // two topics, so that the second one's log dir is the one with room (the registry is in the full one)
+    for (const name of ['pad', 'admin-t']) {
+      const r = await raw.request(ApiKey.CreateTopics, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false }) as { topics: { errorCode: number }[] };
+      assert.equal(r.topics[0]!.errorCode, ErrorCode.NONE);
+    }
+    assert.equal(registry().find((t) => t.name === 'admin-t')?.logDir, big, 'admin-t lives in the log dir with room');
+    fillUp(small);
+
+    assert.equal(await alter(), ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(await grow(), ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(await drop(), ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal((await raw.describeTopic('admin-t')).partitions, 1, 'still there, with its one partition');
+    assert.ok(!fs.existsSync(path.join(small, 'samsa-topics.json.tmp')));
+
+    fs.rmSync(path.join(small, 'fill'));
+    // the first write after the failures carries none of them: the failed config change is not in it
+    assert.equal(await grow(), ErrorCode.NONE);
+    const grown = registry().find((t) => t.name === 'admin-t')!;
+    assert.deepEqual([grown.partitions, grown.configs], [3, {}]);
+    assert.equal(await alter(), ErrorCode.NONE);
+    assert.deepEqual(registry().find((t) => t.name === 'admin-t')?.configs, { 'retention.ms': '12345' });
+    assert.equal(await drop(), ErrorCode.NONE);
+    assert.equal(registry().some((t) => t.name === 'admin-t'), false);
   } finally {
     await raw.close();
   }
