@@ -42,12 +42,12 @@ export function logRecovery(log: Logger, opened: readonly OpenResult[], logDirs:
     const what = [
       o.truncatedBytes > 0 ? `truncated ${o.truncatedBytes} bytes from offset ${o.truncatedFromOffset}` : '',
       o.rebuiltIndexes > 0 ? `rebuilt the indexes of ${o.rebuiltIndexes} segment(s)` : '',
-      o.scannedBytes > 0 ? `scanned ${o.scannedBytes} bytes` : '',
+      o.scannedBytes > 0 ? `scanned ${o.scannedBytes} bytes${o.recoveryPointOffset >= 0 ? ` from the recovery point at offset ${o.recoveryPointOffset}` : ''}` : '',
       o.replayedBatches > 0 ? `restored producer state from ${o.producerSnapshotOffset < 0 ? 'the log start (no snapshot)' : `the snapshot at offset ${o.producerSnapshotOffset}`} + ${o.replayedBatches} batches` : '',
     ].filter((s) => s !== '').join(', ');
     log[o.truncatedBytes > 0 ? 'warn' : 'info']({
       partition: o.key, logEndOffset: o.logEndOffset, truncatedBytes: o.truncatedBytes, truncatedFromOffset: o.truncatedFromOffset,
-      rebuiltIndexes: o.rebuiltIndexes, scannedBytes: o.scannedBytes, producerSnapshotOffset: o.producerSnapshotOffset, replayedBatches: o.replayedBatches,
+      rebuiltIndexes: o.rebuiltIndexes, scannedBytes: o.scannedBytes, recoveryPointOffset: o.recoveryPointOffset, producerSnapshotOffset: o.producerSnapshotOffset, replayedBatches: o.replayedBatches,
     }, `recovered ${o.key}: ${what}`);
   }
   log.info({ partitions: opened.length, ...total, cleanShutdownDirs: [...cleanDirs] }, 'recovery done');

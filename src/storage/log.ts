@@ -35,7 +35,7 @@ import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type Comp
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
 import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
-import { LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { LOG_START_OFFSET_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint } from './checkpoint.js';
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { Segment, syncDir } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
@@ -83,6 +83,8 @@ export interface RecoveryReport {
   truncatedFromOffset: number;
   /** After a clean shutdown: the active segment was not scanned, its indexes were trusted. */
   skippedScan: boolean;
+  /** After a crash: the active segment was scanned from this recovery point on (-1: from its start). */
+  recoveryPointOffset: number;
   /** The producer state snapshot it started from (-1: none, replayed from the log start)... */
   producerSnapshotOffset: number;
   /** ...and the batch headers replayed after it. */
@@ -91,8 +93,12 @@ export interface RecoveryReport {
 
 /** What an open found before it looked: nothing done (also the report of a log that could not be opened). */
 export const NO_RECOVERY: Readonly<RecoveryReport> = {
-  truncatedBytes: 0, scannedBytes: 0, rebuiltIndexes: 0, truncatedFromOffset: -1, skippedScan: false, producerSnapshotOffset: -1, replayedBatches: 0,
+  truncatedBytes: 0, scannedBytes: 0, rebuiltIndexes: 0, truncatedFromOffset: -1, skippedScan: false, recoveryPointOffset: -1,
+  producerSnapshotOffset: -1, replayedBatches: 0,
 };
+
+/** How often a flush also writes the recovery point (Kafka's log.flush.offset.checkpoint.interval.ms default). */
+const RECOVERY_POINT_INTERVAL_MS = 60_000;
 
 /** Index entries hold int32 relative offsets and positions. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -117,6 +123,8 @@ export class PartitionLog {
   private cleanerFailed = false;
   /** Idempotent and transactional producers of this partition. */
   readonly producers = new ProducerStateManager();
+  /** When flush() last wrote the recovery point. */
+  private recoveryPointWrittenMs = -Infinity;
   /** The offset of the latest producer state snapshot; -1 when there is none. */
   private snapshotOffset = -1;
   /** The log start offset as DeleteRecords last set it (the first segment's base offset may pass it). */
@@ -201,8 +209,16 @@ export class PartitionLog {
         this.recovery.skippedScan = true;
         break;
       }
-      this.recovery.scannedBytes += segment.size;
-      const truncated = segment.recover(this.config.indexIntervalBytes, !isLast);
+      const point = isLast ? readRecoveryPoint(this.dir) : null;
+      const fileSize = segment.size;
+      let truncated = point === null ? null : segment.recoverFrom(point, this.config.indexIntervalBytes);
+      if (truncated !== null) {
+        this.recovery.recoveryPointOffset = point!.offset;
+        this.recovery.scannedBytes += fileSize - point!.position;
+      } else {
+        this.recovery.scannedBytes += fileSize;
+        truncated = segment.recover(this.config.indexIntervalBytes, !isLast);
+      }
       this.recovery.truncatedBytes += truncated;
       if (truncated > 0) this.recovery.truncatedFromOffset = segment.nextOffset;
       if (isLast) break;
@@ -542,9 +558,19 @@ export class PartitionLog {
     }
   }
 
+  /** fdatasync of the active segment; at most every RECOVERY_POINT_INTERVAL_MS it becomes the recovery point. */
   flush(): void {
     this.active.flush();
     this.messagesSinceFlush = 0;
+    const now = this.now();
+    if (now - this.recoveryPointWrittenMs < RECOVERY_POINT_INTERVAL_MS) return;
+    this.recoveryPointWrittenMs = now;
+    try {
+      writeRecoveryPoint(this.dir, this.active.recoveryPoint());
+    } catch (err) {
+      // an older recovery point only makes recovery after a crash scan more
+      console.error(`${this.dir}: recovery point checkpoint failed: ${String(err)}`);
+    }
   }
 
   /**

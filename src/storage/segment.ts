@@ -12,6 +12,7 @@ import {
 } from '../protocol/records/batch.js';
 import { fsyncSeconds } from '../metrics/histogram.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
+import type { RecoveryPoint } from './checkpoint.js';
 import { OffsetIndex } from './offset-index.js';
 import { scanLogFile } from './recovery.js';
 import { TimeIndex } from './time-index.js';
@@ -177,24 +178,58 @@ export class Segment {
     return true;
   }
 
+  /** What of this (active) segment the next fdatasync makes durable (see RecoveryPoint). */
+  recoveryPoint(): RecoveryPoint {
+    return {
+      segmentBaseOffset: this.baseOffset, offset: this.nextOffset, position: this.size,
+      maxTimestamp: this.maxTimestamp, offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
+      offsetIndexEntries: this.offsetIndex.entries, timeIndexEntries: this.timeIndex.entries,
+    };
+  }
+
+  /**
+   * recover() from a recovery point of this segment: what precedes it (batches and index entries)
+   * was fdatasynced and is kept; only the batches after it are validated. Returns the bytes
+   * truncated, or null when the point does not fit the files (then recover() it all).
+   */
+  recoverFrom(point: RecoveryPoint, indexIntervalBytes: number): number | null {
+    const { position, offset, offsetIndexEntries, timeIndexEntries } = point;
+    if (point.segmentBaseOffset !== this.baseOffset || position > fs.fstatSync(this.fd).size || offset < this.baseOffset
+      || offsetIndexEntries > this.offsetIndex.entries || timeIndexEntries > this.timeIndex.entries
+      || !this.offsetIndex.prefixIsConsistent(offsetIndexEntries, position, offset)
+      || !this.timeIndex.prefixIsConsistent(timeIndexEntries, offset)) return null;
+    return this.rescan(point, indexIntervalBytes, false);
+  }
+
   /**
    * Validates the .log from the start, truncates it after the last good batch and rebuilds both
    * indexes from what it kept. Returns the bytes truncated. allowGaps: a closed segment, where
    * compaction may have dropped batches (see scanLogFile).
    */
   recover(indexIntervalBytes: number, allowGaps = false): number {
+    return this.rescan({
+      segmentBaseOffset: this.baseOffset, offset: this.baseOffset, position: 0,
+      maxTimestamp: -1, offsetOfMaxTimestamp: -1, offsetIndexEntries: 0, timeIndexEntries: 0,
+    }, indexIntervalBytes, allowGaps);
+  }
+
+  /** Keeps what precedes `point`, validates the batches after it, truncates after the last good one and indexes them. */
+  private rescan(point: RecoveryPoint, indexIntervalBytes: number, allowGaps: boolean): number {
     const fileSize = fs.fstatSync(this.fd).size;
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = -1;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollReferenceMs = -1;
-    const scan = scanLogFile(this.fd, fileSize, this.baseOffset, (position, buf, at, size, baseOffset) => {
+    const entries = point.offsetIndexEntries;
+    this.offsetIndex.rollbackTo(entries);
+    this.timeIndex.rollbackTo(point.timeIndexEntries);
+    this.maxTimestamp = point.maxTimestamp;
+    this.offsetOfMaxTimestamp = point.offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = point.position - (entries === 0 ? 0 : this.offsetIndex.positionAt(entries - 1));
+    // log.roll.ms counts from the first batch's timestamp
+    const first = point.position > 0 ? maxTimestampAt(this.readHeader(0), 0) : -1;
+    this.rollReferenceMs = first >= 0 ? first : -1;
+    const scan = scanLogFile(this.fd, fileSize, point.offset, (position, buf, at, size, baseOffset) => {
       const maxTimestamp = maxTimestampAt(buf, at);
       if (position === 0 && maxTimestamp >= 0) this.rollReferenceMs = maxTimestamp;
       this.indexBatch(position, size, baseOffset, baseOffset + lastOffsetDeltaAt(buf, at), maxTimestamp, indexIntervalBytes);
-    }, allowGaps);
+    }, allowGaps, point.position);
     if (scan.validBytes < fileSize) fs.ftruncateSync(this.fd, scan.validBytes);
     this.size = scan.validBytes;
     this.nextOffset = scan.nextOffset;

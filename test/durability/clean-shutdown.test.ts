@@ -7,6 +7,7 @@
 //   kill -9 after that start leads to a full recovery again (the marker is gone).
 // - the marker with a damaged active segment: the damage is found by the cheap tail check and
 //   that partition is scanned and truncated as after a crash.
+// - kill -9 with log.flush.interval.messages=1: each partition is scanned from its recovery point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,8 +22,8 @@ const TOPIC = 'recovering';
 const MARKER = '.kafka_cleanshutdown';
 
 /** Starts a broker with small segments, creates TOPIC (2 partitions) and produces `rounds` rounds to both partitions. */
-async function startAndProduce(rounds: number): Promise<{ broker: BrokerProcess; sent: string[][] }> {
-  const broker = await BrokerProcess.start({ overrides: { 'log.segment.bytes': 1048576, 'log.index.interval.bytes': 1024 } });
+async function startAndProduce(rounds: number, overrides: Record<string, number> = {}): Promise<{ broker: BrokerProcess; sent: string[][] }> {
+  const broker = await BrokerProcess.start({ overrides: { 'log.segment.bytes': 1048576, 'log.index.interval.bytes': 1024, ...overrides } });
   const kafka = new Kafka({ clientId: 'samsa-clean-shutdown-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -159,6 +160,25 @@ test('the marker with a damaged active segment: that partition is scanned and tr
     const recovered = lines(broker, /^recovered /);
     assert.deepEqual(recovered.map((l) => [l.partition, l.truncatedBytes, l.truncatedFromOffset]), [[`${TOPIC}-1`, 64, sent[1]!.length]]);
     await assertIntact(broker, sent);
+  } finally {
+    await broker.dispose();
+  }
+});
+
+test('kill -9 with log.flush.interval.messages=1: recovery scans from each partition\'s recovery point, and says so', async () => {
+  let { broker, sent } = await startAndProduce(10, { 'log.flush.interval.messages': 1 });
+  try {
+    await broker.kill();
+    broker = await restart(broker);
+    const recovered = lines(broker, new RegExp(`^recovered ${TOPIC}-`));
+    assert.equal(recovered.length, 2);
+    for (const l of recovered) {
+      // the first flush of each partition wrote its recovery point (later ones within a minute did not)
+      assert.ok(Number(l.recoveryPointOffset) > 0, JSON.stringify(l));
+      assert.match(String(l.msg), /scanned \d+ bytes from the recovery point at offset \d+/);
+    }
+    await assertIntact(broker, sent);
+    await produceAgain(broker, sent);
   } finally {
     await broker.dispose();
   }

@@ -2,7 +2,8 @@
 // segment is not scanned, its indexes are trusted and give the same log as a scan would; a log
 // whose active segment does not agree with its indexes (garbage after the last batch, a cut batch,
 // a damaged index) is scanned and truncated as after a crash; close() says whether it was clean;
-// the marker files themselves (clean-shutdown.ts).
+// the marker files themselves (clean-shutdown.ts); and after a crash with flush.messages set, recovery
+// from the recovery point (only what follows it scanned, the same indexes as a full scan).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -101,3 +102,60 @@ test('the marker: written to each log dir not named unclean, taken (removed) at 
   assert.deepEqual([...takeCleanShutdownMarkers([a, b])], []);
   assert.ok(!listDir(a).some((n) => n.endsWith('.tmp')));
 })));
+
+// --- the recovery point (flush.messages): after a crash only what follows it is scanned ---
+
+const flushing: LogConfig = config({ segmentBytes: 1 << 20, indexIntervalBytes: 150, flushIntervalMessages: 1 });
+
+/** 10 batches, a minute, 1 batch (the recovery point is after it), 9 more; then a crash (nothing closed cleanly). */
+function fillFlushing(dir: string): { point: number; leo: number; data: Buffer; fileSize: number } {
+  let t = 1_800_000_000_000;
+  const log = PartitionLog.open(dir, flushing, () => t);
+  let point = -1;
+  for (let i = 0; i < 20; i++) {
+    if (i === 10) t += 60_000;
+    append(log, { records: 3, padding: 20, baseTimestamp: 1_700_000_000_000 + (i * 7919) % 1000 });
+    if (i === 10) point = log.logEndOffset;
+  }
+  const result = { point, leo: log.logEndOffset, data: readAll(log), fileSize: log.sizeInBytes };
+  log.close(false, false);
+  return result;
+}
+
+test('after a crash with flush.messages, recovery scans only what follows the recovery point, and builds the same indexes as a full scan', () => withDir((dir) => withDir((copy) => {
+  const { point, leo, data, fileSize } = fillFlushing(dir);
+  fs.appendFileSync(path.join(dir, '00000000000000000000.log'), Buffer.alloc(30, 0xff));
+  fs.cpSync(dir, copy, { recursive: true });
+  fs.rmSync(path.join(copy, 'recovery-point-checkpoint'));
+
+  const fromPoint = PartitionLog.open(dir, flushing);
+  const full = PartitionLog.open(copy, flushing);
+  assert.equal(fromPoint.recovery.recoveryPointOffset, point);
+  assert.equal(full.recovery.recoveryPointOffset, -1);
+  assert.ok(fromPoint.recovery.scannedBytes < full.recovery.scannedBytes / 2, `${fromPoint.recovery.scannedBytes} of ${full.recovery.scannedBytes}`);
+  assert.equal(full.recovery.scannedBytes, fileSize + 30);
+  for (const log of [fromPoint, full]) {
+    assert.deepEqual([log.recovery.truncatedBytes, log.recovery.truncatedFromOffset, log.logEndOffset], [30, leo, leo]);
+    assert.deepEqual(readAll(log), data);
+  }
+  assert.deepEqual(fromPoint.maxTimestamp(), full.maxTimestamp());
+  assert.deepEqual(fromPoint.offsetForTimestamp(1_700_000_000_500), full.offsetForTimestamp(1_700_000_000_500));
+  for (const log of [fromPoint, full]) append(log, { records: 2, padding: 20, baseTimestamp: 1_700_000_001_000 });
+  fromPoint.close();
+  full.close();
+  for (const suffix of ['.index', '.timeindex']) {
+    assert.deepEqual(fs.readFileSync(path.join(dir, `00000000000000000000${suffix}`)), fs.readFileSync(path.join(copy, `00000000000000000000${suffix}`)), suffix);
+  }
+})));
+
+test('a recovery point that does not fit the files (the .log cut below it) is ignored: the segment is scanned from its start', () => withDir((dir) => {
+  const { point } = fillFlushing(dir);
+  const file = path.join(dir, '00000000000000000000.log');
+  const firstBatch = 12 + fs.readFileSync(file).readInt32BE(8);
+  fs.truncateSync(file, firstBatch + 10);
+  const log = PartitionLog.open(dir, flushing);
+  assert.ok(point > 3);
+  assert.equal(log.recovery.recoveryPointOffset, -1);
+  assert.deepEqual([log.recovery.scannedBytes, log.recovery.truncatedBytes, log.logEndOffset], [firstBatch + 10, 10, 3]);
+  log.close();
+}));
