@@ -35,7 +35,9 @@ import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type Comp
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
 import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
-import { LOG_START_OFFSET_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint } from './checkpoint.js';
+import {
+  LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
+} from './checkpoint.js';
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { Segment, syncDir } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
@@ -395,6 +397,9 @@ export class PartitionLog {
     this.segments.push(next);
     this.active = next;
     this.takeSnapshot(next.baseOffset);
+    // the recovery point was in the closed segment: never to be matched to another one
+    fs.rmSync(`${this.dir}/${RECOVERY_POINT_CHECKPOINT}`, { force: true });
+    this.recoveryPointWrittenMs = -Infinity;
   }
 
   /** The batches from `offset` on, up to maxBytes (at least one), read into `alloc` (Segment.read). */

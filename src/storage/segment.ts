@@ -190,14 +190,17 @@ export class Segment {
   /**
    * recover() from a recovery point of this segment: what precedes it (batches and index entries)
    * was fdatasynced and is kept; only the batches after it are validated. Returns the bytes
-   * truncated, or null when the point does not fit the files (then recover() it all).
+   * truncated, or null when the point does not fit the files (then recover() it all): a whole batch
+   * header right after it must start at its offset, so a stale point never cuts good batches.
    */
   recoverFrom(point: RecoveryPoint, indexIntervalBytes: number): number | null {
     const { position, offset, offsetIndexEntries, timeIndexEntries } = point;
-    if (point.segmentBaseOffset !== this.baseOffset || position > fs.fstatSync(this.fd).size || offset < this.baseOffset
+    const fileSize = fs.fstatSync(this.fd).size;
+    if (point.segmentBaseOffset !== this.baseOffset || position > fileSize || offset < this.baseOffset
       || offsetIndexEntries > this.offsetIndex.entries || timeIndexEntries > this.timeIndex.entries
       || !this.offsetIndex.prefixIsConsistent(offsetIndexEntries, position, offset)
       || !this.timeIndex.prefixIsConsistent(timeIndexEntries, offset)) return null;
+    if (fileSize - position >= BATCH_HEADER_SIZE && readBaseOffset(this.readHeader(position), 0) !== offset) return null;
     return this.rescan(point, indexIntervalBytes, false);
   }
 

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRecoveryPoint, writeRecoveryPoint } from '../../src/storage/checkpoint.js';
 import { CLEAN_SHUTDOWN_FILE, takeCleanShutdownMarkers, writeCleanShutdownMarkers } from '../../src/storage/clean-shutdown.js';
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
 import { append, config, listDir, produce, readAll, withDir } from './helpers.js';
@@ -157,5 +158,26 @@ test('a recovery point that does not fit the files (the .log cut below it) is ig
   assert.ok(point > 3);
   assert.equal(log.recovery.recoveryPointOffset, -1);
   assert.deepEqual([log.recovery.scannedBytes, log.recovery.truncatedBytes, log.logEndOffset], [firstBatch + 10, 10, 3]);
+  log.close();
+}));
+
+test('a stale recovery point (the batch after it does not start at its offset) is ignored rather than cutting good batches', () => withDir((dir) => {
+  const { leo, data } = fillFlushing(dir);
+  const point = readRecoveryPoint(dir)!;
+  writeRecoveryPoint(dir, { ...point, offset: point.offset + 1 });
+  const log = PartitionLog.open(dir, flushing);
+  assert.deepEqual([log.recovery.recoveryPointOffset, log.recovery.truncatedBytes, log.logEndOffset], [-1, 0, leo]);
+  assert.deepEqual(readAll(log), data);
+  log.close();
+}));
+
+test('a roll leaves no recovery point of the closed segment behind; the next flush writes one for the new segment', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, config({ segmentBytes: 1200, indexIntervalBytes: 150, flushIntervalMessages: 1 }), () => 1_800_000_000_000);
+  append(log, { records: 3, padding: 20 });
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, 0);
+  while (log.segmentCount < 3) append(log, { records: 3, padding: 20 });
+  const active = listDir(dir).filter((n) => n.endsWith('.log')).at(-1)!;
+  const point = readRecoveryPoint(dir);
+  assert.deepEqual([point?.segmentBaseOffset, point?.position], [Number(active.slice(0, 20)), fs.statSync(path.join(dir, active)).size]);
   log.close();
 }));
