@@ -18,7 +18,8 @@ import { Listeners } from './server/listener.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { MetricsCollector } from './metrics/collector.js';
 import { openHttpListener, type HttpServer } from './metrics/http-listener.js';
-import { recoveryProgress } from './metrics/startup.js';
+import { logRecovery, recoveryProgress } from './metrics/startup.js';
+import { takeCleanShutdownMarkers, writeCleanShutdownMarkers } from './storage/clean-shutdown.js';
 import { ProducerIdManager } from './transactions/producer-ids.js';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/coordinator.js';
 import { writeTxnMarkers } from './transactions/markers.js';
@@ -57,7 +58,7 @@ export class Broker {
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
     this.transactions = new TransactionCoordinator({
-      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config),
+      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config, log),
       logger: log,
       maxTimeoutMs: config.transactionMaxTimeoutMs,
       nextProducerId: () => Promise.resolve(this.producerIds.generateProducerId()),
@@ -83,15 +84,16 @@ export class Broker {
     }
     const shards = new ShardPool(config.workerThreads);
     const cluster = new Cluster(config, topics, shards);
-    const opened = await cluster.openAll(recoveryProgress(log, config.recoveryProgressIntervalMs, collector.startup));
+    // Taken before any log opens: a crash from here on means a full recovery next time.
+    const cleanDirs = takeCleanShutdownMarkers(config.logDirs);
+    const opened = await cluster.openAll(recoveryProgress(log, config.recoveryProgressIntervalMs, collector.startup), cleanDirs);
     const failed = opened.filter((o) => o.errorCode !== 0);
     if (failed.length > 0) {
       await shards.close();
       await http?.close();
       throw new Error(`could not open ${failed.length} partition log(s): ${failed.map((f) => `${f.key}: ${f.error}`).join('; ')}`);
     }
-    const truncated = opened.filter((o) => o.truncatedBytes > 0);
-    for (const t of truncated) log.warn({ partition: t.key, truncatedBytes: t.truncatedBytes, logEndOffset: t.logEndOffset }, 'recovery truncated a torn or corrupt log tail');
+    logRecovery(log, opened, config.logDirs, cleanDirs);
     const recoveryMs = Date.now() - started;
     collector.startup.recoveryMs = recoveryMs;
 
@@ -178,8 +180,8 @@ export class Broker {
     this.groups.close();
     this.transactions.close();
     await this.listeners?.close();
-    await this.shards.close();
-    this.log.info('samsa stopped');
+    const markers = writeCleanShutdownMarkers(this.config.logDirs, await this.shards.close());
+    this.log.info({ cleanShutdownMarkers: markers }, 'samsa stopped');
   }
 }
 

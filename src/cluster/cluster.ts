@@ -20,6 +20,16 @@ export interface CreateTopicSpec {
 export interface TopicOutcome { errorCode: number; errorMessage: string | null; topic?: TopicInfo; created?: boolean }
 
 const MAX_PARTITIONS = 100_000;
+
+/** Runs a registry change; a failure to write samsa-topics.json (a full disk) is KAFKA_STORAGE_ERROR. */
+function tryPersist(change: () => unknown): TopicOutcome | null {
+  try {
+    change();
+    return null;
+  } catch (err) {
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not write the topic registry: ${(err as Error).message}` };
+  }
+}
 /** Partitions per open task at start-up: progress is reported as each chunk completes. */
 const OPEN_CHUNK = 64;
 
@@ -42,10 +52,10 @@ export class Cluster {
   /**
    * Opens (and recovers) every partition of every known topic on its shard. The partitions go to
    * the shards a chunk at a time (all chunks queued at once), so that a long recovery can report
-   * its progress as each chunk completes.
+   * its progress as each chunk completes. Logs in `cleanShutdownDirs` had a clean shutdown.
    */
-  async openAll(onProgress?: (opened: OpenResult[], total: number) => void): Promise<OpenResult[]> {
-    const items = this.openItems([...this.topics.all()]);
+  async openAll(onProgress?: (opened: OpenResult[], total: number) => void, cleanShutdownDirs: ReadonlySet<string> = new Set()): Promise<OpenResult[]> {
+    const items = this.openItems([...this.topics.all()], 0, cleanShutdownDirs);
     const chunks: Promise<OpenResult[]>[] = [];
     for (let i = 0; i < items.length; i += OPEN_CHUNK) {
       const chunk = this.openScatter(items.slice(i, i + OPEN_CHUNK));
@@ -62,10 +72,13 @@ export class Cluster {
     return this.openScatter(this.openItems(topics, from));
   }
 
-  private openItems(topics: TopicInfo[], from = 0) {
+  private openItems(topics: TopicInfo[], from = 0, cleanShutdownDirs: ReadonlySet<string> = new Set()) {
     return topics.flatMap((t) => Array.from({ length: t.partitions - from }, (_, i) => i + from).map((p) => ({
       topic: t.name, partition: p,
-      open: { key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs) },
+      open: {
+        key: partitionKey(t.name, p), dir: this.topics.partitionDir(t, p), config: logConfigFor(this.config, t.configs),
+        cleanShutdown: cleanShutdownDirs.has(t.logDir),
+      },
     })));
   }
 
@@ -139,7 +152,11 @@ export class Cluster {
       await this.dropPartitions(topic);
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Could not create the log of ${failed.key}: ${failed.error ?? ''}` };
     }
-    this.topics.add(topic);
+    const problem = tryPersist(() => this.topics.add(topic));
+    if (problem !== null) {
+      await this.dropPartitions(topic);
+      return problem;
+    }
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic, created: true };
   }
 
@@ -173,8 +190,11 @@ export class Cluster {
         await this.dropPartitions(grown, before);
         return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the log of ${failed.key}: ${failed.error ?? ''}`);
       }
-      topic.partitions = count;
-      this.topics.update(topic);
+      const problem = tryPersist(() => this.topics.update(topic, { partitions: count }));
+      if (problem !== null) {
+        await this.dropPartitions(grown, before);
+        return problem;
+      }
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
   }
@@ -187,8 +207,8 @@ export class Cluster {
     return this.serial(async () => {
       const topic = this.topics.get(name);
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-      topic.configs = configs;
-      this.topics.update(topic);
+      const problem = tryPersist(() => this.topics.update(topic, { configs }));
+      if (problem !== null) return problem;
       await this.configurePartitions([topic]);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });
@@ -216,7 +236,8 @@ export class Cluster {
       if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
       // The coordinators' own topics (__consumer_offsets) hold state they are serving.
       if (topic.internal) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic ${name} is internal and cannot be deleted.` };
-      this.topics.remove(name);
+      const problem = tryPersist(() => this.topics.remove(name));
+      if (problem !== null) return problem;
       await this.dropPartitions(topic);
       return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
     });

@@ -71,23 +71,28 @@ export class TopicRegistry {
     return [...load].sort((a, b) => a[1] - b[1])[0]![0];
   }
 
+  // Each change is written first and made in memory only once written: a failed write (a full
+  // disk) throws and leaves the registry as it was, on disk and in memory.
+
   add(topic: TopicInfo): void {
+    this.persist([...this.byName.values(), topic]);
     this.index(topic);
-    this.persist();
   }
 
-  /** Persists a change to a registered topic's partitions or configs. */
-  update(topic: TopicInfo): void {
+  /** Changes a registered topic's partition count or configs. */
+  update(topic: TopicInfo, change: Partial<Pick<TopicInfo, 'partitions' | 'configs'>>): void {
     if (this.byName.get(topic.name) !== topic) throw new Error(`topic ${topic.name} is not registered`);
-    this.persist();
+    const changed = { ...topic, ...change };
+    this.persist([...this.byName.values()].map((t) => (t === topic ? changed : t)));
+    Object.assign(topic, change);
   }
 
   remove(name: string): TopicInfo | undefined {
     const topic = this.byName.get(name);
     if (topic === undefined) return undefined;
+    this.persist([...this.byName.values()].filter((t) => t !== topic));
     this.byName.delete(name);
     this.byId.delete(topic.topicId);
-    this.persist();
     return topic;
   }
 
@@ -101,8 +106,8 @@ export class TopicRegistry {
   }
 
   /** Write to a temp file, fsync, rename over the old one, fsync the directory. */
-  private persist(): void {
-    const body = JSON.stringify({ version: 1, topics: [...this.byName.values()] }, null, 1);
+  private persist(topics: TopicInfo[]): void {
+    const body = JSON.stringify({ version: 1, topics }, null, 1);
     writeFileDurably(path.join(this.logDirs[0]!, REGISTRY_FILE), body);
   }
 }

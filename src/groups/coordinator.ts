@@ -45,7 +45,7 @@ export class GroupCoordinator implements ClassicGroupHost {
     /** Groups' own configs, by group id. */
     private readonly configStore: ConfigStore = FileConfigStore.load(config.logDirs[0]!, 'samsa-group-configs.json'),
   ) {
-    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config);
+    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config, logger);
   }
 
   get initialRebalanceDelayMs(): number { return this.config.groupInitialRebalanceDelayMs; }

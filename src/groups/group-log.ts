@@ -3,6 +3,7 @@
 // appended through the owning shard like any produce, and read back in full at start-up.
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/index.js';
+import type { Logger } from '../log.js';
 import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatch } from '../protocol/records/build.js';
@@ -51,6 +52,7 @@ export class CoordinatorLog {
     private readonly shards: ShardPool,
     private readonly purgatory: Purgatory,
     private readonly config: BrokerConfig,
+    private readonly logger: Logger,
   ) {}
 
   /** The topic's partition count once it exists (an existing topic keeps the count it was made with). */
@@ -60,19 +62,36 @@ export class CoordinatorLog {
     return partitionForKey(key, this.partitions);
   }
 
-  /** Creates the topic on first use, as Kafka does on the first FindCoordinator. NONE or an error code. */
+  /**
+   * Creates the topic on first use, as Kafka does on the first FindCoordinator. NONE or an error
+   * code. Only success is kept: a failure (a full disk, say) is answered to the requests waiting on
+   * this attempt, and the next request tries again.
+   */
   ensure(): Promise<number> {
-    this.ready ??= this.cluster.ensureTopic(this.topic, this.wantedPartitions, true, {
-      'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes),
-    }).then((outcome) => {
-      if (outcome.errorCode !== ErrorCode.NONE || outcome.topic === undefined) {
-        this.ready = null;
-        return outcome.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome.errorCode;
-      }
-      this.partitions = outcome.topic.partitions;
-      return ErrorCode.NONE;
+    if (this.ready !== null) return this.ready;
+    const attempt: Promise<number> = this.create().then((errorCode) => {
+      if (errorCode !== ErrorCode.NONE && this.ready === attempt) this.ready = null;
+      return errorCode;
     });
-    return this.ready;
+    this.ready = attempt;
+    return attempt;
+  }
+
+  private async create(): Promise<number> {
+    try {
+      const outcome = await this.cluster.ensureTopic(this.topic, this.wantedPartitions, true, {
+        'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes),
+      });
+      if (outcome.errorCode === ErrorCode.NONE && outcome.topic !== undefined) {
+        this.partitions = outcome.topic.partitions;
+        return ErrorCode.NONE;
+      }
+      this.logger.error({ topic: this.topic, errorCode: outcome.errorCode, error: outcome.errorMessage }, 'could not create a coordinator topic; the next request tries again');
+      return outcome.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome.errorCode;
+    } catch (err) {
+      this.logger.error({ topic: this.topic, err }, 'could not create a coordinator topic; the next request tries again');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
   }
 
   /** Whether the topic exists already (then start-up loads it). */

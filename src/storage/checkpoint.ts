@@ -4,6 +4,9 @@
 //   log-start-offset-checkpoint one entry "<logStartOffset>" (Kafka keeps one such file per log dir,
 //                               "<topic> <partition> <offset>" a line; here each partition's owning
 //                               worker keeps its own, so no two threads ever write one file)
+//   recovery-point-checkpoint   one entry (Kafka's recovery-point-offset-checkpoint, per partition
+//                               here too): what of the active segment was last fdatasynced, see
+//                               RecoveryPoint
 // Written to <name>.tmp, fsynced, renamed over the old one and the directory fsynced, so a file is
 // whole or absent; one that does not parse reads as absent.
 import * as fs from 'node:fs';
@@ -12,6 +15,30 @@ import { writeFileDurably } from './segment.js';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
+
+/**
+ * The durable prefix of the active segment as of its last fdatasync: the segment's base offset, the
+ * log end offset and .log size then, the largest timestamp so far (and the offset holding it), and
+ * how many offset and time index entries were synced with it. After a crash only what follows it is
+ * scanned.
+ */
+export interface RecoveryPoint {
+  segmentBaseOffset: number; offset: number; position: number;
+  maxTimestamp: number; offsetOfMaxTimestamp: number; offsetIndexEntries: number; timeIndexEntries: number;
+}
+
+const RECOVERY_POINT_FIELDS = ['segmentBaseOffset', 'offset', 'position', 'maxTimestamp', 'offsetOfMaxTimestamp', 'offsetIndexEntries', 'timeIndexEntries'] as const;
+
+export function readRecoveryPoint(dir: string): RecoveryPoint | null {
+  const fields = readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, RECOVERY_POINT_FIELDS.length)?.[0];
+  if (fields === undefined) return null;
+  return Object.fromEntries(RECOVERY_POINT_FIELDS.map((name, i) => [name, fields[i]!])) as unknown as RecoveryPoint;
+}
+
+export function writeRecoveryPoint(dir: string, point: RecoveryPoint): void {
+  writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, [RECOVERY_POINT_FIELDS.map((name) => point[name])]);
+}
 const VERSION = 0;
 
 /** Each entry's numeric fields, or null when the file is absent or malformed. */

@@ -65,18 +65,11 @@ export class IndexFile {
     this.persisted = this.count;
   }
 
-  /** Back to the first `entries` entries, in memory and in the file (after a failed append). */
+  /** Back to the first `entries` entries, in memory and in the file (after a failed append; 0 when rebuilding). */
   rollbackTo(entries: number): void {
     this.count = Math.min(this.count, entries);
     fs.ftruncateSync(this.openFd(), this.count * this.entrySize);
     this.persisted = this.count;
-  }
-
-  /** Drops every entry and rewrites the file from scratch (used when rebuilding). */
-  reset(): void {
-    this.count = 0;
-    this.persisted = 0;
-    fs.ftruncateSync(this.openFd(), 0);
   }
 
   sync(): void {

@@ -20,8 +20,8 @@
 // Retention deletes whole closed segments: those past retention.ms or beyond retention.bytes, and
 // those wholly below the log start offset; never the active one. Closed segments are fdatasynced
 // when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
-// active segment. Compaction leaves offset gaps in closed
-// segments, never in the active one.
+// active segment, and not even that after a clean shutdown (clean-shutdown.ts). What it did is in
+// `recovery`. Compaction leaves offset gaps in closed segments, never in the active one.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
@@ -35,7 +35,9 @@ import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type Comp
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
 import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
-import { LOG_START_OFFSET_CHECKPOINT, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import {
+  LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
+} from './checkpoint.js';
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { Segment, syncDir } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
@@ -79,7 +81,26 @@ export interface RecoveryReport {
   scannedBytes: number;
   /** Closed segments whose indexes were missing or inconsistent and were rebuilt. */
   rebuiltIndexes: number;
+  /** Where the log was cut (its log end offset after the truncation); -1 when nothing was. */
+  truncatedFromOffset: number;
+  /** After a clean shutdown: the active segment was not scanned, its indexes were trusted. */
+  skippedScan: boolean;
+  /** After a crash: the active segment was scanned from this recovery point on (-1: from its start). */
+  recoveryPointOffset: number;
+  /** The producer state snapshot it started from (-1: none, replayed from the log start)... */
+  producerSnapshotOffset: number;
+  /** ...and the batch headers replayed after it. */
+  replayedBatches: number;
 }
+
+/** What an open found before it looked: nothing done (also the report of a log that could not be opened). */
+export const NO_RECOVERY: Readonly<RecoveryReport> = {
+  truncatedBytes: 0, scannedBytes: 0, rebuiltIndexes: 0, truncatedFromOffset: -1, skippedScan: false, recoveryPointOffset: -1,
+  producerSnapshotOffset: -1, replayedBatches: 0,
+};
+
+/** How often a flush also writes the recovery point (Kafka's log.flush.offset.checkpoint.interval.ms default). */
+const RECOVERY_POINT_INTERVAL_MS = 60_000;
 
 /** Index entries hold int32 relative offsets and positions. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -88,7 +109,7 @@ const MAX_SEGMENT_BYTES = 0x7fffffff;
 
 export class PartitionLog {
   readonly dir: string;
-  readonly recovery: RecoveryReport = { truncatedBytes: 0, scannedBytes: 0, rebuiltIndexes: 0 };
+  readonly recovery: RecoveryReport = { ...NO_RECOVERY };
   private readonly config: LogConfig;
   private readonly now: () => number;
   private readonly segments: Segment[] = [];
@@ -104,6 +125,8 @@ export class PartitionLog {
   private cleanerFailed = false;
   /** Idempotent and transactional producers of this partition. */
   readonly producers = new ProducerStateManager();
+  /** When flush() last wrote the recovery point. */
+  private recoveryPointWrittenMs = -Infinity;
   /** The offset of the latest producer state snapshot; -1 when there is none. */
   private snapshotOffset = -1;
   /** The log start offset as DeleteRecords last set it (the first segment's base offset may pass it). */
@@ -124,10 +147,15 @@ export class PartitionLog {
     });
   }
 
-  static open(dir: string, config: LogConfig, now: () => number = Date.now): PartitionLog {
+  /**
+   * Opens and recovers the log in `dir`. cleanShutdown: its log dir had the clean shutdown marker
+   * (clean-shutdown.ts), so the active segment's indexes are trusted instead of scanning its records,
+   * when they agree with its batch headers (Segment.adoptActiveIndexes); else it is scanned as after a crash.
+   */
+  static open(dir: string, config: LogConfig, now: () => number = Date.now, cleanShutdown = false): PartitionLog {
     const log = new PartitionLog(dir, config, now);
     fs.mkdirSync(dir, { recursive: true });
-    log.load();
+    log.load(cleanShutdown);
     return log;
   }
 
@@ -153,7 +181,7 @@ export class PartitionLog {
     return this.segments.length;
   }
 
-  private load(): void {
+  private load(cleanShutdown: boolean): void {
     completeSwaps(this.dir);
     const names = fs.readdirSync(this.dir);
     const bases: number[] = [];
@@ -179,9 +207,22 @@ export class PartitionLog {
       this.segments.push(segment);
       const isLast = i === bases.length - 1;
       if (!isLast && segment.adoptIndexes(bases[i + 1]!)) continue;
-      this.recovery.scannedBytes += segment.size;
-      const truncated = segment.recover(this.config.indexIntervalBytes, !isLast);
+      if (isLast && cleanShutdown && segment.adoptActiveIndexes()) {
+        this.recovery.skippedScan = true;
+        break;
+      }
+      const point = isLast ? readRecoveryPoint(this.dir) : null;
+      const fileSize = segment.size;
+      let truncated = point === null ? null : segment.recoverFrom(point, this.config.indexIntervalBytes);
+      if (truncated !== null) {
+        this.recovery.recoveryPointOffset = point!.offset;
+        this.recovery.scannedBytes += fileSize - point!.position;
+      } else {
+        this.recovery.scannedBytes += fileSize;
+        truncated = segment.recover(this.config.indexIntervalBytes, !isLast);
+      }
       this.recovery.truncatedBytes += truncated;
+      if (truncated > 0) this.recovery.truncatedFromOffset = segment.nextOffset;
       if (isLast) break;
       this.recovery.rebuiltIndexes++;
       if (truncated > 0) {
@@ -213,11 +254,13 @@ export class PartitionLog {
     const snapshot = loadLatestSnapshot(this.dir, this.logEndOffset);
     if (snapshot !== null) this.producers.load(snapshot.producers);
     this.snapshotOffset = snapshot?.offset ?? -1;
+    this.recovery.producerSnapshotOffset = this.snapshotOffset;
     const from = Math.max(snapshot?.offset ?? 0, this.segments[0]!.baseOffset);
     for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       segment.txnIndex.truncateTo(from);
       segment.forEachBatchHeader(from, (buf, at, position) => {
+        this.recovery.replayedBatches++;
         const producerId = readInt64(buf, at + PRODUCER_ID_OFFSET);
         if (producerId < 0) return;
         const baseOffset = readBaseOffset(buf, at);
@@ -241,15 +284,17 @@ export class PartitionLog {
     segment.txnIndex.append({ producerId, firstOffset: txn.firstOffset, lastOffset: offset, lastStableOffset: first < 0 ? offset + 1 : first });
   }
 
-  /** Snapshots the producer state as of `offset` (the log end offset) and keeps the latest two. */
-  private takeSnapshot(offset: number): void {
+  /** Snapshots the producer state as of `offset` (the log end offset) and keeps the latest two; false when it failed. */
+  private takeSnapshot(offset: number): boolean {
     try {
       writeSnapshot(this.dir, offset, this.producers.entries());
       this.snapshotOffset = offset;
       deleteOldSnapshots(this.dir);
+      return true;
     } catch (err) {
       // a missing snapshot only makes the next open replay more of the log
       console.error(`${this.dir}: producer state snapshot at ${offset} failed: ${String(err)}`);
+      return false;
     }
   }
 
@@ -352,6 +397,9 @@ export class PartitionLog {
     this.segments.push(next);
     this.active = next;
     this.takeSnapshot(next.baseOffset);
+    // the recovery point was in the closed segment: never to be matched to another one
+    fs.rmSync(`${this.dir}/${RECOVERY_POINT_CHECKPOINT}`, { force: true });
+    this.recoveryPointWrittenMs = -Infinity;
   }
 
   /**
@@ -537,18 +585,31 @@ export class PartitionLog {
     }
   }
 
+  /** fdatasync of the active segment; at most every RECOVERY_POINT_INTERVAL_MS it becomes the recovery point. */
   flush(): void {
     this.active.flush();
     this.messagesSinceFlush = 0;
+    const now = this.now();
+    if (now - this.recoveryPointWrittenMs < RECOVERY_POINT_INTERVAL_MS) return;
+    this.recoveryPointWrittenMs = now;
+    try {
+      writeRecoveryPoint(this.dir, this.active.recoveryPoint());
+    } catch (err) {
+      // an older recovery point only makes recovery after a crash scan more
+      console.error(`${this.dir}: recovery point checkpoint failed: ${String(err)}`);
+    }
   }
 
   /**
    * Flushes and closes the log; `snapshot` (default) records the producer state for the next open.
    * A log about to be deleted (`flush` false) is closed without syncing what nobody will read.
+   * Answers whether it was closed cleanly: records and indexes synced, the active segment's last
+   * time index entry written and the producer state snapshotted at the log end offset.
    */
-  close(snapshot = true, flush = true): void {
-    if (this.closed) return;
+  close(snapshot = true, flush = true): boolean {
+    if (this.closed) return false;
     this.closed = true;
+    let clean = false;
     try {
       this.cleaner.abort();
     } catch {
@@ -556,15 +617,17 @@ export class PartitionLog {
     }
     try {
       if (this.failure === null && flush) {
-        this.active.flush();
+        // as Kafka's LogSegment.close: the active segment gets its last time index entry too
+        this.active.closeForAppends();
         // none when the latest one is at the log end already, or there is nothing to replay
         const end = this.logEndOffset;
         const needed = this.snapshotOffset !== end && !(end === this.logStartOffset && this.producers.size === 0);
-        if (snapshot && needed) this.takeSnapshot(end);
+        clean = !(snapshot && needed) || this.takeSnapshot(end);
       }
     } finally {
       for (const segment of this.segments) segment.close();
     }
+    return clean;
   }
 
   /**

@@ -50,16 +50,20 @@ export class OffsetIndex extends IndexFile {
    * end before `nextOffset`: whole entries, both columns strictly increasing and in range.
    */
   isConsistent(logSize: number, nextOffset: number): boolean {
-    if (!this.loadedIntact) return false;
+    return this.loadedIntact && this.prefixIsConsistent(this.count, logSize, nextOffset);
+  }
+
+  /** As isConsistent, for the first `entries` entries alone (those a recovery point vouches for). */
+  prefixIsConsistent(entries: number, logSize: number, nextOffset: number): boolean {
     let prevRel = -1;
     let prevPos = -1;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = 0; i < entries; i++) {
       const rel = this.buf.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE);
       const pos = this.positionAt(i);
       if (rel <= prevRel || pos <= prevPos || pos >= logSize) return false;
       prevRel = rel;
       prevPos = pos;
     }
-    return this.count === 0 || this.baseOffset + prevRel < nextOffset;
+    return entries === 0 || this.baseOffset + prevRel < nextOffset;
   }
 }

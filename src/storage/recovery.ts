@@ -46,9 +46,10 @@ export interface ScanResult {
   nextOffset: number;
 }
 
-export function scanLogFile(fd: number, fileSize: number, baseOffset: number, visit: BatchVisitor, allowGaps = false): ScanResult {
+/** `from`: a batch start (a recovery point) to scan from, the first batch there at offset `baseOffset`. */
+export function scanLogFile(fd: number, fileSize: number, baseOffset: number, visit: BatchVisitor, allowGaps = false, from = 0): ScanResult {
   const window = new FileWindow(fd, fileSize);
-  let position = 0;
+  let position = from;
   let expected = baseOffset;
   while (fileSize - position >= BATCH_HEADER_SIZE) {
     let at = window.load(position, BATCH_HEADER_SIZE);

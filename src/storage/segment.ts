@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
-  batchSizeAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
+  batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
 import { fsyncSeconds } from '../metrics/histogram.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
+import type { RecoveryPoint } from './checkpoint.js';
 import { OffsetIndex } from './offset-index.js';
 import { scanLogFile } from './recovery.js';
 import { TimeIndex } from './time-index.js';
@@ -36,14 +37,20 @@ export function syncDir(dir: string): void {
 /** Replaces `file` whole or not at all: written to <file>.tmp, fsynced, renamed over it, directory fsynced. */
 export function writeFileDurably(file: string, body: string): void {
   const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
   try {
-    fs.writeSync(fd, body);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, body);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full disk leaves no half-written temp file behind; the old file stays as it was.
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
   syncDir(path.dirname(file));
 }
 
@@ -141,23 +148,91 @@ export class Segment {
   }
 
   /**
+   * For the active segment after a clean shutdown: trusts the loaded indexes without reading the
+   * records. The batch headers from the last offset index entry to the end of the file must be sane
+   * and tile it exactly (their last one gives the next offset), and both indexes must be consistent
+   * with that; a few header reads, whatever the segment's size. False: recover() it.
+   */
+  adoptActiveIndexes(): boolean {
+    if (!this.offsetIndex.isConsistent(this.size, Number.MAX_SAFE_INTEGER)) return false;
+    const entries = this.offsetIndex.entries;
+    const tailStart = entries === 0 ? 0 : this.offsetIndex.positionAt(entries - 1);
+    let nextOffset = entries === 0 ? this.baseOffset : this.offsetIndex.offsetAt(entries - 1);
+    for (let position = tailStart; position < this.size;) {
+      if (this.size - position < BATCH_HEADER_SIZE) return false;
+      const h = this.readHeader(position);
+      const size = checkHeaderAt(h, 0, this.size - position);
+      const baseOffset = readBaseOffset(h, 0);
+      if (size < 0 || (position === tailStart ? baseOffset !== nextOffset : baseOffset < nextOffset)) return false;
+      nextOffset = baseOffset + lastOffsetDeltaAt(h, 0) + 1;
+      position += size;
+    }
+    if (!this.timeIndex.isConsistent(nextOffset) || (this.size > 0 && this.timeIndex.entries === 0)) return false;
+    this.nextOffset = nextOffset;
+    this.maxTimestamp = this.size > 0 ? this.timeIndex.lastTimestamp() : -1;
+    this.offsetOfMaxTimestamp = this.size > 0 ? this.timeIndex.lastOffset() : -1;
+    this.bytesSinceLastIndexEntry = this.size - tailStart;
+    // as recover(): log.roll.ms counts from the first batch's timestamp
+    const first = this.size > 0 ? maxTimestampAt(this.readHeader(0), 0) : -1;
+    this.rollReferenceMs = first >= 0 ? first : -1;
+    return true;
+  }
+
+  /** What of this (active) segment the next fdatasync makes durable (see RecoveryPoint). */
+  recoveryPoint(): RecoveryPoint {
+    return {
+      segmentBaseOffset: this.baseOffset, offset: this.nextOffset, position: this.size,
+      maxTimestamp: this.maxTimestamp, offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
+      offsetIndexEntries: this.offsetIndex.entries, timeIndexEntries: this.timeIndex.entries,
+    };
+  }
+
+  /**
+   * recover() from a recovery point of this segment: what precedes it (batches and index entries)
+   * was fdatasynced and is kept; only the batches after it are validated. Returns the bytes
+   * truncated, or null when the point does not fit the files (then recover() it all): a whole batch
+   * header right after it must start at its offset, so a stale point never cuts good batches.
+   */
+  recoverFrom(point: RecoveryPoint, indexIntervalBytes: number): number | null {
+    const { position, offset, offsetIndexEntries, timeIndexEntries } = point;
+    const fileSize = fs.fstatSync(this.fd).size;
+    if (point.segmentBaseOffset !== this.baseOffset || position > fileSize || offset < this.baseOffset
+      || offsetIndexEntries > this.offsetIndex.entries || timeIndexEntries > this.timeIndex.entries
+      || !this.offsetIndex.prefixIsConsistent(offsetIndexEntries, position, offset)
+      || !this.timeIndex.prefixIsConsistent(timeIndexEntries, offset)) return null;
+    if (fileSize - position >= BATCH_HEADER_SIZE && readBaseOffset(this.readHeader(position), 0) !== offset) return null;
+    return this.rescan(point, indexIntervalBytes, false);
+  }
+
+  /**
    * Validates the .log from the start, truncates it after the last good batch and rebuilds both
    * indexes from what it kept. Returns the bytes truncated. allowGaps: a closed segment, where
    * compaction may have dropped batches (see scanLogFile).
    */
   recover(indexIntervalBytes: number, allowGaps = false): number {
+    return this.rescan({
+      segmentBaseOffset: this.baseOffset, offset: this.baseOffset, position: 0,
+      maxTimestamp: -1, offsetOfMaxTimestamp: -1, offsetIndexEntries: 0, timeIndexEntries: 0,
+    }, indexIntervalBytes, allowGaps);
+  }
+
+  /** Keeps what precedes `point`, validates the batches after it, truncates after the last good one and indexes them. */
+  private rescan(point: RecoveryPoint, indexIntervalBytes: number, allowGaps: boolean): number {
     const fileSize = fs.fstatSync(this.fd).size;
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = -1;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollReferenceMs = -1;
-    const scan = scanLogFile(this.fd, fileSize, this.baseOffset, (position, buf, at, size, baseOffset) => {
+    const entries = point.offsetIndexEntries;
+    this.offsetIndex.rollbackTo(entries);
+    this.timeIndex.rollbackTo(point.timeIndexEntries);
+    this.maxTimestamp = point.maxTimestamp;
+    this.offsetOfMaxTimestamp = point.offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = point.position - (entries === 0 ? 0 : this.offsetIndex.positionAt(entries - 1));
+    // log.roll.ms counts from the first batch's timestamp
+    const first = point.position > 0 ? maxTimestampAt(this.readHeader(0), 0) : -1;
+    this.rollReferenceMs = first >= 0 ? first : -1;
+    const scan = scanLogFile(this.fd, fileSize, point.offset, (position, buf, at, size, baseOffset) => {
       const maxTimestamp = maxTimestampAt(buf, at);
       if (position === 0 && maxTimestamp >= 0) this.rollReferenceMs = maxTimestamp;
       this.indexBatch(position, size, baseOffset, baseOffset + lastOffsetDeltaAt(buf, at), maxTimestamp, indexIntervalBytes);
-    }, allowGaps);
+    }, allowGaps, point.position);
     if (scan.validBytes < fileSize) fs.ftruncateSync(this.fd, scan.validBytes);
     this.size = scan.validBytes;
     this.nextOffset = scan.nextOffset;

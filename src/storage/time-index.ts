@@ -61,10 +61,14 @@ export class TimeIndex extends IndexFile {
 
   /** Whole entries, timestamps strictly increasing, offsets non-decreasing and before `nextOffset`. */
   isConsistent(nextOffset: number): boolean {
-    if (!this.loadedIntact) return false;
+    return this.loadedIntact && this.prefixIsConsistent(this.count, nextOffset);
+  }
+
+  /** As isConsistent, for the first `entries` entries alone (those a recovery point vouches for). */
+  prefixIsConsistent(entries: number, nextOffset: number): boolean {
     let prevTs = -Infinity;
     let prevOffset = this.baseOffset;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = 0; i < entries; i++) {
       const ts = this.timestampAt(i);
       const offset = this.offsetAt(i);
       if (ts <= prevTs || offset < prevOffset || offset >= nextOffset) return false;

@@ -125,8 +125,10 @@ export class TransactionCoordinator {
     let txn = this.transactions.get(transactionalId);
     if (txn === undefined) {
       const now = Date.now();
+      const newId = await this.newProducerId();
+      if (newId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       txn = {
-        transactionalId, producerId: await this.host.nextProducerId(), producerEpoch: NO_PRODUCER_EPOCH, lastProducerId: NO_PRODUCER_ID,
+        transactionalId, producerId: newId, producerEpoch: NO_PRODUCER_EPOCH, lastProducerId: NO_PRODUCER_ID,
         lastProducerEpoch: NO_PRODUCER_EPOCH, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1, lastUpdateMs: now, busy: false,
       };
       this.transactions.set(transactionalId, txn);
@@ -142,9 +144,13 @@ export class TransactionCoordinator {
     let change: Partial<Pick<Transaction, 'producerId' | 'producerEpoch' | 'lastProducerEpoch'>>;
     if (expected === null || txn.producerEpoch === NO_PRODUCER_EPOCH || expected.producerEpoch === txn.producerEpoch) {
       const lastProducerEpoch = expected === null ? NO_PRODUCER_EPOCH : txn.producerEpoch;
-      change = txn.producerEpoch >= MAX_EPOCH
-        ? { producerId: await this.host.nextProducerId(), producerEpoch: 0, lastProducerEpoch }
-        : { producerEpoch: txn.producerEpoch + 1, lastProducerEpoch };
+      if (txn.producerEpoch >= MAX_EPOCH) {
+        const newId = await this.newProducerId();
+        if (newId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+        change = { producerId: newId, producerEpoch: 0, lastProducerEpoch };
+      } else {
+        change = { producerEpoch: txn.producerEpoch + 1, lastProducerEpoch };
+      }
     } else if (expected.producerEpoch === txn.lastProducerEpoch) {
       change = {};
     } else {
@@ -153,6 +159,19 @@ export class TransactionCoordinator {
     const errorCode = await this.persist(txn, { ...change, timeoutMs, state: TxnState.Empty, partitions: new Map(), startMs: -1 });
     if (errorCode !== ErrorCode.NONE) return fail(errorCode);
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
+  }
+
+  /**
+   * A new producer id, or null when its block could not be persisted (a full disk); the next request
+   * tries again. Kafka answers a missing block COORDINATOR_LOAD_IN_PROGRESS, which every client retries.
+   */
+  private async newProducerId(): Promise<number | null> {
+    try {
+      return await this.host.nextProducerId();
+    } catch (err) {
+      this.host.logger.error({ err }, 'could not allocate a block of producer ids');
+      return null;
+    }
   }
 
   // --- within a transaction ---

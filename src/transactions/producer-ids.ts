@@ -5,6 +5,7 @@
 // skips what was left of its block). Runs on the main thread; the file is written once per block.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileDurably } from '../storage/segment.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 export const PRODUCER_IDS_FILE = 'samsa-producer-ids.json';
@@ -41,21 +42,7 @@ export class ProducerIdManager {
   private allocateBlock(): void {
     const start = this.nextBlockStart;
     const end = start + PRODUCER_ID_BLOCK_SIZE;
-    const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      fs.writeFileSync(fd, JSON.stringify({ version: 1, nextBlockStart: end }) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    const dirFd = fs.openSync(path.dirname(this.file), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+    writeFileDurably(this.file, JSON.stringify({ version: 1, nextBlockStart: end }) + '\n');
     this.nextBlockStart = end;
     this.next = start;
     this.blockEnd = end;

@@ -4,12 +4,13 @@
 // (shared-ring.ts) or in transferred buffers.
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
-import type { LogConfig } from '../storage/log.js';
+import type { LogConfig, RecoveryReport } from '../storage/log.js';
 
 /** A partition is named across threads by "<topic>-<partition>", its directory name. */
 export type PartitionKey = string;
 
-export interface OpenPartition { key: PartitionKey; dir: string; config: LogConfig }
+/** cleanShutdown: the partition's log dir had the clean shutdown marker at start-up. */
+export interface OpenPartition { key: PartitionKey; dir: string; config: LogConfig; cleanShutdown?: boolean }
 
 export interface ProduceItem {
   key: PartitionKey; start: number; length: number; maxMessageBytes: number;
@@ -125,7 +126,7 @@ export interface PartitionStats {
   bytesIn: number; messagesIn: number;
 }
 
-export interface OpenResult { key: PartitionKey; logEndOffset: number; truncatedBytes: number; scannedBytes: number; errorCode: number; error?: string }
+export interface OpenResult extends RecoveryReport { key: PartitionKey; logEndOffset: number; errorCode: number; error?: string }
 
 /** Well-known timestamps of ListOffsets. */
 export const LATEST_TIMESTAMP = -1;

@@ -118,9 +118,11 @@ export class ShardPool {
     return Promise.all(this.shards.map((_, i) => this.run<R>(i, task)));
   }
 
-  async close(): Promise<void> {
-    await this.broadcast({ op: 'close' });
+  /** Closes every log and the workers; answers the log dirs where a log was not closed cleanly. */
+  async close(): Promise<Set<string>> {
+    const unclean = await this.broadcast<string[]>({ op: 'close' });
     await Promise.all(this.shards.map((p) => p.destroy()));
+    return new Set(unclean.flat());
   }
 }
 

@@ -7,10 +7,11 @@
 // record without a key is refused whole (INVALID_RECORD with Kafka's record errors). Topic config changes, DeleteRecords,
 // leader epoch lookups and partition sizes (DescribeLogDirs) are served here too.
 // Every operation on a partition's files happens here and nowhere else.
+import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
-import { PartitionLog } from '../storage/log.js';
+import { NO_RECOVERY, PartitionLog } from '../storage/log.js';
 import { SharedRing, type RingMemory } from './shared-ring.js';
 import { checkProducedBatch, nextOffsetAfter, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
 import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
@@ -32,14 +33,14 @@ const arena = arenaMemory === undefined ? null : new SharedRing(arenaMemory);
 await loadCodecs();
 
 function open(partitions: OpenPartition[]): OpenResult[] {
-  return partitions.map(({ key, dir, config }) => {
+  return partitions.map(({ key, dir, config, cleanShutdown }) => {
     try {
       const existing = logs.get(key);
-      const log = existing ?? PartitionLog.open(dir, config);
+      const log = existing ?? PartitionLog.open(dir, config, Date.now, cleanShutdown === true);
       logs.set(key, log);
       return { key, logEndOffset: log.logEndOffset, errorCode: ErrorCode.NONE, ...log.recovery };
     } catch (err) {
-      return { key, logEndOffset: -1, truncatedBytes: 0, scannedBytes: 0, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, error: String(err) };
+      return { key, logEndOffset: -1, ...NO_RECOVERY, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, error: String(err) };
     }
   });
 }
@@ -315,11 +316,20 @@ function sizes(keys: PartitionKey[]): number[] {
   return keys.map((key) => logs.get(key)?.sizeInBytes ?? -1);
 }
 
-function close(): number {
-  for (const log of logs.values()) log.close();
-  const n = logs.size;
+/** Closes every log; answers the log dirs (absolute) where one was not closed cleanly (no clean shutdown marker there). */
+function close(): string[] {
+  const unclean = new Set<string>();
+  for (const log of logs.values()) {
+    let clean = false;
+    try {
+      clean = log.close();
+    } catch (err) {
+      console.error(`${log.dir}: close failed: ${String(err)}`);
+    }
+    if (!clean) unclean.add(path.resolve(path.dirname(log.dir)));
+  }
   logs.clear();
-  return n;
+  return [...unclean];
 }
 
 /** The tasks of a batch in order; buffers any of them moves to the main thread move with the batch. */

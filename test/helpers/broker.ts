@@ -31,6 +31,8 @@ export interface BrokerOptions {
   env?: Record<string, string>;
   /** A server.properties file, given before the overrides (which beat it). */
   configFile?: string;
+  /** How long to wait for "samsa started" (default 30 s; a long recovery takes longer). */
+  startTimeoutMs?: number;
 }
 
 export class BrokerProcess {
@@ -69,7 +71,7 @@ export class BrokerProcess {
     const args = [MAIN, ...file, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const broker = new BrokerProcess(proc, port, dataDir, options);
-    await broker.waitForLine(/samsa started/, 30_000);
+    await broker.waitForLine(/samsa started/, options.startTimeoutMs ?? 30_000);
     return broker;
   }
 

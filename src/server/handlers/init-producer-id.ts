@@ -27,8 +27,9 @@ export const initProducerId: ApiHandler = {
       try {
         return answer({ errorCode: ErrorCode.NONE, producerId: ctx.broker.producerIds.generateProducerId(), producerEpoch: 0 });
       } catch (err) {
+        // as Kafka when it has no block of ids: retriable, and the next request tries again
         ctx.conn.log.error({ err }, 'could not allocate a block of producer ids');
-        return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+        return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       }
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
