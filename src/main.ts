@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point: `samsa [--config FILE] [--override key=value ...]`, as kafka-server-start.sh
-// takes them. Reads the configuration, starts the broker, stops it cleanly on SIGINT/SIGTERM.
+// takes them. Reads the configuration, starts the broker, stops it cleanly on SIGINT/SIGTERM, and
+// at once (exit code 1) on a second one.
 import { ConfigError, loadConfig } from './config/index.js';
 import { Broker } from './broker.js';
 import { createLogger } from './log.js';
@@ -32,7 +33,11 @@ async function main(): Promise<void> {
   }
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // Whoever sends a second signal does not want to wait: what is not flushed, recovery checks.
+      log.warn({ signal }, 'second signal while shutting down: exiting at once');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
     broker.stop().then(() => process.exit(0), (err) => {

@@ -51,6 +51,7 @@ export interface BrokerConfig {
   metricsListener: HttpListener | null; // metrics.listener (samsa's own): http://host:port; '' = no HTTP listener
   metricsPartitionSeries: boolean; // samsa.metrics.partition.series: per-partition series in /metrics
   recoveryProgressIntervalMs: number; // samsa.recovery.progress.interval.ms: how often a long start-up recovery logs its progress
+  shutdownDrainMs: number; // samsa.shutdown.drain.ms: how long a stop waits for the requests already read to be answered
   offsetsTopicNumPartitions: number; // offsets.topic.num.partitions
   offsetsTopicSegmentBytes: number; // offsets.topic.segment.bytes
   offsetsRetentionMinutes: number; // offsets.retention.minutes

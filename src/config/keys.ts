@@ -102,6 +102,7 @@ export const KEY_TABLE: readonly KeyDef[] = [
   str('metrics.listener', 'http://127.0.0.1:9464', (v) => (v === '' ? null : httpListenerProblem(v)), null),
   bool('samsa.metrics.partition.series', true, null, 'metricsPartitionSeries'),
   long('samsa.recovery.progress.interval.ms', 10000, atLeast(0), 'recoveryProgressIntervalMs'),
+  long('samsa.shutdown.drain.ms', 5000, atLeast(0), 'shutdownDrainMs'),
   int('offsets.topic.num.partitions', 50, atLeast(1), 'offsetsTopicNumPartitions'),
   int('offsets.topic.segment.bytes', 104857600, atLeast(1), 'offsetsTopicSegmentBytes'),
   int('offsets.retention.minutes', 10080, atLeast(1), 'offsetsRetentionMinutes'),

@@ -138,6 +138,21 @@ export class Connection {
   }
 
   /**
+   * Broker shutdown: reads nothing more (bytes read but not yet a whole request are dropped),
+   * writes the replies of the requests already read, then closes. Resolves once it is closed.
+   */
+  shutdown(): Promise<void> {
+    if (!this.closed && !this.closing) {
+      this.closing = true;
+      this.backlog = null;
+      this.socket.pause();
+      this.pending.push({ frame: null, reply: Promise.resolve(CLOSE) });
+      if (!this.writing) void this.flush();
+    }
+    return new Promise((resolve) => this.onClose(resolve));
+  }
+
+  /**
    * Closes the connection because of what the client sent, with a log line that says why. Nothing
    * more is read; the replies to the requests before the bad one are still written, as a broker
    * that serves a connection's requests in order would have sent them. Answers CLOSE, the bad

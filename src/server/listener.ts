@@ -29,6 +29,8 @@ export class Listeners {
   /** Connections accepted and closed since start-up, for /metrics. */
   opened = 0;
   closed = 0;
+  /** Every accepted socket until it has closed, ended or not (a closed Connection may still be writing its last replies). */
+  private readonly sockets = new Set<net.Socket>();
   private nextId = 1;
   private readonly budget: RequestBudget;
   private readonly framePool: FramePool;
@@ -70,6 +72,8 @@ export class Listeners {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
     this.connections.add(conn);
     this.opened++;
@@ -80,8 +84,22 @@ export class Listeners {
     conn.log.info('connection opened');
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    for (const c of this.connections) c.socket.destroy();
+  /**
+   * Shutdown, as Kafka's socket server does it: stops accepting, lets every connection answer the
+   * requests it has already read and close, for at most drainMs, then closes what is left. Answers
+   * how many connections there were and how many of them had to be cut off.
+   */
+  async close(drainMs: number): Promise<{ connections: number; forced: number }> {
+    const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const connections = this.sockets.size;
+    this.opts.log.info({ connections, drainMs }, 'stopped accepting connections; answering the requests already read');
+    for (const c of this.connections) void c.shutdown();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([stopped.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), drainMs); })]);
+    clearTimeout(timer);
+    const forced = timedOut ? this.sockets.size : 0;
+    for (const s of this.sockets) s.destroy();
+    await stopped;
+    return { connections, forced };
   }
 }

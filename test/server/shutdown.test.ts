@@ -1,0 +1,118 @@
+// Stopping a broker that has clients: SIGTERM stops accepting, answers the requests already read,
+// closes every connection whoever is still connected, and flushes and closes the logs, saying so
+// in the log; a restart finds every acknowledged record without truncating anything. A second
+// signal during a stop that waits ends the process at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiKey } from '../../src/protocol/messages/index.js';
+import { BrokerProcess } from '../helpers/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { RawConnection } from '../helpers/raw-socket.js';
+import { buildBatch } from '../records/build-batch.js';
+
+/** Resolves with the exit code, or null if the process is still running after `ms` (a hang, not a speed target). */
+function exitWithin(broker: BrokerProcess, ms: number): Promise<number | null> {
+  if (broker.proc.exitCode !== null) return Promise.resolve(broker.proc.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    broker.proc.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
+async function createTopic(client: RawClient, name: string): Promise<void> {
+  const res = await client.request(ApiKey.CreateTopics, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5_000, validateOnly: false });
+  assert.equal(res.topics[0].errorCode, 0);
+}
+
+test('SIGTERM with idle connections and one under produce load: exit 0 soon, logged, every acknowledged record there after a restart', async () => {
+  const broker = await BrokerProcess.start();
+  const idle: RawConnection[] = [];
+  let restarted: BrokerProcess | null = null;
+  try {
+    const admin = await RawClient.open(broker.bootstrap);
+    await createTopic(admin, 'stop-load');
+    await admin.close();
+    for (let i = 0; i < 5; i++) idle.push(await RawConnection.connect(broker.port));
+
+    // Produce (acks=all, two requests in flight) until the connection goes; note what was acknowledged.
+    const producer = await RawClient.open(broker.bootstrap);
+    const acked = new Map<number, string>();
+    let sent = 0;
+    const produceLoop = async (): Promise<void> => {
+      for (;;) {
+        const value = `v-${sent++}`.padEnd(200, '.');
+        let res;
+        try {
+          res = await producer.produce('stop-load', 0, buildBatch({ records: [{ key: 'k', value }] }), -1);
+        } catch {
+          return; // the broker closed the connection
+        }
+        assert.equal(res.errorCode, 0);
+        acked.set(res.baseOffset, value);
+      }
+    };
+    const loops = [produceLoop(), produceLoop()];
+    while (acked.size < 200) await new Promise((r) => setTimeout(r, 20));
+
+    broker.proc.kill('SIGTERM');
+    const code = await exitWithin(broker, 30_000);
+    assert.equal(code, 0, `the broker did not stop:\n${broker.output.slice(-20).join('\n')}`);
+    await Promise.all(loops);
+    for (const c of idle) assert.equal(await c.waitClosed(5_000), true, 'an idle connection was left open');
+
+    const line = (msg: string): Record<string, unknown> => {
+      const l = broker.output.find((x) => x.includes(`"msg":"${msg}`));
+      assert.ok(l !== undefined, `no "${msg}" line:\n${broker.output.slice(-20).join('\n')}`);
+      return JSON.parse(l) as Record<string, unknown>;
+    };
+    assert.equal(line('stopped accepting connections; answering the requests already read').connections, 6);
+    const closed = line('closed every connection');
+    assert.equal(closed.connections, 6);
+    assert.equal((closed.drained as number) + (closed.forced as number), 6);
+    line('shard workers flushed and closed every log');
+    line('samsa stopped');
+
+    restarted = await BrokerProcess.start({ dataDir: broker.dataDir, port: broker.port });
+    assert.equal(restarted.output.some((l) => /recovery truncated/.test(l)), false, 'recovery had to truncate a log');
+    const reader = await RawClient.open(restarted.bootstrap);
+    const { records } = await reader.readPartition('stop-load', 0);
+    await reader.close();
+    const stored = new Map(records.map((r) => [r.offset, r.value?.toString()]));
+    for (const [offset, value] of acked) assert.equal(stored.get(offset), value, `acknowledged offset ${offset}`);
+  } finally {
+    for (const c of idle) c.destroy();
+    await restarted?.dispose();
+    await broker.dispose();
+  }
+});
+
+test('a second signal during a stop that waits on a request ends the process at once, non-zero', async () => {
+  // The first JoinGroup of a group waits out group.initial.rebalance.delay.ms: a request the drain waits for.
+  const broker = await BrokerProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': 600_000, 'samsa.shutdown.drain.ms': 600_000 } });
+  try {
+    const watcher = await RawClient.open(broker.bootstrap);
+    const describe = async (): Promise<{ errorCode: number; groupState: string }> =>
+      (await watcher.request(ApiKey.DescribeGroups, 5, { groups: ['stop-waits'], includeAuthorizedOperations: false })).groups[0];
+    while ((await describe()).errorCode !== 0) await new Promise((r) => setTimeout(r, 50)); // groups loaded
+    const joiner = await RawClient.connect(broker.host, broker.port, { timeoutMs: 600_000 });
+    const joined = joiner.request(ApiKey.JoinGroup, 3, {
+      groupId: 'stop-waits', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 600_000, memberId: '', protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    }).catch(() => null);
+    while ((await describe()).groupState !== 'PreparingRebalance') await new Promise((r) => setTimeout(r, 50));
+
+    broker.proc.kill('SIGTERM');
+    await broker.waitForLine(/stopped accepting connections/, 30_000);
+    assert.equal(broker.proc.exitCode, null, 'the stop should be waiting for the JoinGroup');
+    broker.proc.kill('SIGINT');
+    const code = await exitWithin(broker, 30_000);
+    assert.notEqual(code, null, 'the second signal did not end the process');
+    assert.notEqual(code, 0);
+    assert.ok(broker.output.some((l) => /second signal while shutting down/.test(l) && /SIGINT/.test(l)));
+    assert.equal(await joined, null, 'the JoinGroup should not have been answered');
+    await watcher.close();
+    await joiner.close();
+  } finally {
+    await broker.dispose();
+  }
+});
