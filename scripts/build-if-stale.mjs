@@ -11,23 +11,23 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const mtime = (file) => { try { return fs.statSync(file).mtimeMs; } catch { return -1; } };
 
-/** The first source whose output is missing or older, or null when dist/ is up to date. */
+/** Why dist/ must be built (the first source whose output is missing or older), or null when it is up to date. */
 function staleSource() {
   const main = mtime(path.join(root, 'dist/src/main.js'));
-  if (main < 0) return 'dist/src/main.js (missing)';
-  if (mtime(path.join(root, 'tsconfig.json')) > main) return 'tsconfig.json';
+  if (main < 0) return 'dist/src/main.js is missing';
+  if (mtime(path.join(root, 'tsconfig.json')) > main) return 'tsconfig.json changed';
   for (const entry of fs.readdirSync(path.join(root, 'src'), { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
     const source = path.relative(root, path.join(entry.parentPath ?? entry.path, entry.name));
     const output = path.join(root, 'dist', source.replace(/\.ts$/, '.js'));
-    if (mtime(output) < mtime(path.join(root, source))) return source;
+    if (mtime(output) < mtime(path.join(root, source))) return `${source} changed`;
   }
   return null;
 }
 
 const stale = staleSource();
 if (stale !== null) {
-  process.stderr.write(`samsa: building dist/ (${stale} changed)\n`);
+  process.stderr.write(`samsa: building dist/ (${stale})\n`);
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
   process.exit(tsc.status ?? 1);
 }
