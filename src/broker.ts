@@ -93,6 +93,8 @@ export class Broker {
       maxQueuedRequests: config.queuedMaxRequests,
       maxQueuedRequestBytes: config.queuedMaxRequestBytes,
       maxInFlight: config.maxInFlightRequestsPerConnection,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      requestReadTimeoutMs: config.requestReadTimeoutMs,
       dispatch: broker.dispatcher.dispatch,
     });
     const bound = await broker.listeners.open(config.listeners);

@@ -29,6 +29,8 @@ export interface BrokerConfig {
   queuedMaxRequests: number; // queued.max.requests
   queuedMaxRequestBytes: number; // queued.max.request.bytes; -1 = no limit
   maxInFlightRequestsPerConnection: number; // samsa.max.in.flight.requests.per.connection
+  connectionsMaxIdleMs: number; // connections.max.idle.ms; -1 = never
+  requestReadTimeoutMs: number; // samsa.request.read.timeout.ms: a request begun and not read in full by then closes its connection; -1 = never
   logSegmentBytes: number; // log.segment.bytes
   logRollMs: number; // log.roll.ms, else log.roll.hours
   logRetentionMs: number; // log.retention.ms > .minutes > .hours; -1 = unlimited
