@@ -67,6 +67,7 @@ test('SIGTERM with idle connections and one under produce load: exit 0 soon, log
     await Promise.all(loops);
     for (const c of idle) assert.equal(await c.waitClosed(5_000), true, 'an idle connection was left open');
 
+    await broker.waitForLine(/samsa stopped/, 10_000); // the last lines may come in after the exit
     const line = (msg: string): Record<string, unknown> => {
       const l = broker.output.find((x) => x.includes(`"msg":"${msg}`));
       assert.ok(l !== undefined, `no "${msg}" line:\n${broker.output.slice(-20).join('\n')}`);
@@ -115,7 +116,7 @@ test('a request still unanswered after samsa.shutdown.drain.ms is cut off; the s
     broker.proc.kill('SIGTERM');
     assert.equal(await exitWithin(broker, 30_000), 0);
     assert.equal(await joined, null, 'the JoinGroup should not have been answered');
-    const closed = JSON.parse(broker.output.find((l) => l.includes('"msg":"closed every connection"'))!) as Record<string, number>;
+    const closed = JSON.parse(await broker.waitForLine(/"msg":"closed every connection"/, 10_000)) as Record<string, number>;
     assert.equal(closed.forced, 1, 'the joiner is cut off, the watcher drained');
     assert.equal(closed.drained, 1);
     for (const c of clients) await c.close();
@@ -140,7 +141,7 @@ for (const [second, pauseMs] of [['SIGINT', 0], ['SIGTERM', 1_500]] as const) {
       const code = await exitWithin(broker, 30_000);
       assert.notEqual(code, null, `the second signal did not end the process:\n${broker.output.slice(-8).join('\n')}`);
       assert.equal(code, 'SIGKILL', broker.output.slice(-8).join('\n'));
-      assert.ok(broker.output.some((l) => /second signal while shutting down/.test(l) && l.includes(second)));
+      assert.ok((await broker.waitForLine(/second signal while shutting down/, 10_000)).includes(second));
       assert.equal(await joined, null, 'the JoinGroup should not have been answered');
       for (const c of clients) await c.close();
     } finally {
@@ -167,7 +168,8 @@ test('a signal during start-up (a long recovery) stops the broker cleanly once i
       'metrics.listener=', 'samsa.recovery.progress.interval.ms=0',
     ].flatMap((kv) => ['--override', kv])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    // 'close': the process has exited and its output has all come in
+    const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
     await new Promise<void>((resolve) => {
       proc.stdout.on('data', (d: Buffer) => {
         const had = out.includes('recovering partition logs');
