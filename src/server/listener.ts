@@ -1,5 +1,7 @@
 // The TCP listeners: binds each configured listener (localhost means both 127.0.0.1 and ::1,
-// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection.
+// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection; sweeps
+// the connections for connections.max.idle.ms and samsa.request.read.timeout.ms; at shutdown,
+// stops accepting, drains and closes every connection.
 import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
