@@ -47,7 +47,8 @@ async function main(): Promise<void> {
       // Whoever sends a second signal does not want to wait: what is not flushed, recovery checks.
       // Not process.exit(): it joins the worker threads, so one stuck in a system call (an fsync on
       // a dead disk: what makes a stop hang) would hold it, and it can crash with workers running.
-      log.warn({ signal }, 'second signal while shutting down: exiting at once (SIGKILL)');
+      // This line is written synchronously: what the logger still holds is lost with the process.
+      createLogger(config.logLevel, config.logFormat, true).warn({ signal }, 'second signal while shutting down: exiting at once (SIGKILL)');
       process.kill(process.pid, 'SIGKILL');
     }
     first = { signal, at: performance.now() };
