@@ -1,7 +1,7 @@
 // The broker: wires the rooms of the data path together. Start-up order: the HTTP listener of
 // /metrics, /healthz and /readyz, log dirs and meta.properties, the topic registry, the shard
 // workers (which recover every partition), the dispatcher, then the listeners (ready from then
-// on). Shutdown runs the other way and flushes every log. The dynamic broker configs
+// on). Shutdown runs the other way (see stop()) and flushes every log. The dynamic broker configs
 // (samsa-broker-configs.json) are applied over the static ones before any partition opens.
 import { ConfigError, effectiveConfig, type BrokerConfig } from './config/index.js';
 import { FileConfigStore, type ConfigStore, type Configs } from './cluster/config-store.js';
@@ -106,6 +106,8 @@ export class Broker {
       maxQueuedRequests: config.queuedMaxRequests,
       maxQueuedRequestBytes: config.queuedMaxRequestBytes,
       maxInFlight: config.maxInFlightRequestsPerConnection,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      requestReadTimeoutMs: config.requestReadTimeoutMs,
       dispatch: broker.dispatcher.dispatch,
     });
     const bound = await broker.listeners.open(config.listeners);
@@ -171,17 +173,26 @@ export class Broker {
     this.scheduleCleaner(pending ? 0 : this.config.logCleanerBackoffMs);
   }
 
+  /**
+   * Kafka's order: stop accepting, answer the requests already read (samsa.shutdown.drain.ms at
+   * the most), close every connection, then the purgatory, the coordinators and the shard workers,
+   * which flush and close every log. Long polls answer at once, so the drain does not wait them out.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
-    await this.http?.close();
     this.purgatory.releaseAll();
+    if (this.listeners !== null) {
+      const { connections, forced } = await this.listeners.close(this.config.shutdownDrainMs);
+      this.log.info({ connections, drained: connections - forced, forced }, 'closed every connection');
+    }
     this.groups.close();
     this.transactions.close();
-    await this.listeners?.close();
+    await this.http?.close();
     const markers = writeCleanShutdownMarkers(this.config.logDirs, await this.shards.close());
-    this.log.info({ cleanShutdownMarkers: markers }, 'samsa stopped');
+    this.log.info({ cleanShutdownMarkers: markers }, 'shard workers flushed and closed every log');
+    this.log.info('samsa stopped');
   }
 }
 

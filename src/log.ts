@@ -7,9 +7,10 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string, format = 'json'): Logger {
+/** `sync`: JSON lines written before the call returns (pino writes them asynchronously by default). */
+export function createLogger(level: string, format = 'json', sync = false): Logger {
   const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (format !== 'pretty') return pino(options);
+  if (format !== 'pretty') return sync ? pino(options, pino.destination({ dest: 1, sync: true })) : pino(options);
   // In-process and synchronous, so that a line is out before the process exits.
   return pino(options, pretty({ sync: true, singleLine: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:isoDateTime' }));
 }

@@ -29,6 +29,8 @@ export interface BrokerConfig {
   queuedMaxRequests: number; // queued.max.requests
   queuedMaxRequestBytes: number; // queued.max.request.bytes; -1 = no limit
   maxInFlightRequestsPerConnection: number; // samsa.max.in.flight.requests.per.connection
+  connectionsMaxIdleMs: number; // connections.max.idle.ms; -1 = never
+  requestReadTimeoutMs: number; // samsa.request.read.timeout.ms: a request begun and not read in full by then closes its connection; -1 = never
   logSegmentBytes: number; // log.segment.bytes
   logRollMs: number; // log.roll.ms, else log.roll.hours
   logRetentionMs: number; // log.retention.ms > .minutes > .hours; -1 = unlimited
@@ -51,6 +53,7 @@ export interface BrokerConfig {
   metricsListener: HttpListener | null; // metrics.listener (samsa's own): http://host:port; '' = no HTTP listener
   metricsPartitionSeries: boolean; // samsa.metrics.partition.series: per-partition series in /metrics
   recoveryProgressIntervalMs: number; // samsa.recovery.progress.interval.ms: how often a long start-up recovery logs its progress
+  shutdownDrainMs: number; // samsa.shutdown.drain.ms: how long a stop waits for the requests already read to be answered
   offsetsTopicNumPartitions: number; // offsets.topic.num.partitions
   offsetsTopicSegmentBytes: number; // offsets.topic.segment.bytes
   offsetsRetentionMinutes: number; // offsets.retention.minutes

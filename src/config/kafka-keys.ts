@@ -23,7 +23,6 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   'background.threads',
   'socket.send.buffer.bytes',
   'socket.receive.buffer.bytes',
-  'connections.max.idle.ms',
   'max.connections',
   'max.connections.per.ip',
   // internal topics

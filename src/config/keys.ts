@@ -77,6 +77,8 @@ export const KEY_TABLE: readonly KeyDef[] = [
   // Kafka's default is -1 (no limit); samsa bounds the request bytes it holds in memory.
   long('queued.max.request.bytes', 134217728, atLeast(-1), 'queuedMaxRequestBytes'),
   int('samsa.max.in.flight.requests.per.connection', 100, atLeast(1), 'maxInFlightRequestsPerConnection'),
+  long('connections.max.idle.ms', 600000, atLeast(-1), 'connectionsMaxIdleMs'),
+  long('samsa.request.read.timeout.ms', 30000, atLeast(-1), 'requestReadTimeoutMs'),
   int('log.segment.bytes', 1073741824, atLeast(1048576), 'logSegmentBytes'),
   long('log.roll.ms', null, atLeast(1), null),
   int('log.roll.hours', 168, atLeast(1), null),
@@ -102,6 +104,7 @@ export const KEY_TABLE: readonly KeyDef[] = [
   str('metrics.listener', 'http://127.0.0.1:9464', (v) => (v === '' ? null : httpListenerProblem(v)), null),
   bool('samsa.metrics.partition.series', true, null, 'metricsPartitionSeries'),
   long('samsa.recovery.progress.interval.ms', 10000, atLeast(0), 'recoveryProgressIntervalMs'),
+  long('samsa.shutdown.drain.ms', 5000, atLeast(0), 'shutdownDrainMs'),
   int('offsets.topic.num.partitions', 50, atLeast(1), 'offsetsTopicNumPartitions'),
   int('offsets.topic.segment.bytes', 104857600, atLeast(1), 'offsetsTopicSegmentBytes'),
   int('offsets.retention.minutes', 10080, atLeast(1), 'offsetsRetentionMinutes'),

@@ -14,6 +14,8 @@ interface Waiter {
 export class Purgatory {
   private readonly byKey = new Map<PartitionKey, Set<Waiter>>();
   private readonly all = new Set<Waiter>();
+  /** Shutting down: a fetch that would park answers at once instead. */
+  private released = false;
 
   /** Fetches waiting now. */
   get size(): number {
@@ -22,6 +24,7 @@ export class Purgatory {
 
   /** Resolves true when at least needBytes were appended to the keys, false on timeout or release. */
   wait(keys: PartitionKey[], needBytes: number, timeoutMs: number, onRelease: (release: () => void) => void): Promise<boolean> {
+    if (this.released) return Promise.resolve(false);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (satisfied: boolean): void => {
@@ -58,8 +61,9 @@ export class Purgatory {
     }
   }
 
-  /** Completes every wait (broker shutdown). */
+  /** Completes every wait, and every later one at once (broker shutdown). */
   releaseAll(): void {
+    this.released = true;
     for (const w of [...this.all]) w.done();
   }
 }

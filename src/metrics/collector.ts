@@ -126,6 +126,8 @@ export class MetricsCollector {
     add('samsa_connections_open', 'Client connections open now.', 'gauge', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.connections.size }]));
     add('samsa_connections_opened_total', 'Client connections accepted.', 'counter', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.opened }]));
     add('samsa_connections_closed_total', 'Client connections closed.', 'counter', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.closed }]));
+    add('samsa_connections_timed_out_total', 'Client connections closed by the broker for being idle for connections.max.idle.ms (reason="idle"), or for a request begun and not received in full within samsa.request.read.timeout.ms (reason="request_read").', 'counter',
+      () => (broker()?.listeners == null ? [] : Object.entries(broker()!.listeners!.timedOut).map(([reason, value]) => ({ labels: { reason }, value }))));
 
     // --- topics and partitions (shard workers) ---
     const byTopic = (pick: (p: PartitionStats) => number) => (): Value[] => {

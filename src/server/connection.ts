@@ -6,7 +6,9 @@
 // Limits: a frame above socket.request.max.bytes, a negative size or a frame too short for a
 // request header closes the connection; reading pauses while too many requests are in flight on
 // this connection or in the whole broker (queued.max.requests), or while the socket's write side
-// is backed up, so nothing is buffered without bound.
+// is backed up, so nothing is buffered without bound. The listener's sweep closes a connection
+// idle for connections.max.idle.ms, or one whose request has begun and not arrived in full within
+// samsa.request.read.timeout.ms (a slow loris); a request partly read gives its memory back.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { readDirect } from './direct-read.js';
@@ -18,6 +20,9 @@ export interface Frame extends FrameMemory {
   /** Run once the reply is written or dropped (memory the reply's chunks point into). */
   afterReply: (() => void)[] | null;
 }
+
+/** Why the listener's sweep closed a connection (the reason label of samsa_connections_timed_out_total). */
+export type TimeoutReason = 'idle' | 'request_read';
 
 /** Answered for a request that ends the connection: the replies before it are written first. */
 export const CLOSE = Symbol('close');
@@ -101,6 +106,10 @@ export class Connection {
   private frameHave = 0;
   /** Bytes read from the socket but not yet framed, held while this connection may not take more. */
   private backlog: Buffer | null = null;
+  /** When bytes last came in or a reply went out (Date.now()), for connections.max.idle.ms. */
+  private lastActiveMs = Date.now();
+  /** How long the request begun has been read so far, as the sweep counts it (see sweep()). */
+  private partialMs = 0;
 
   constructor(readonly socket: net.Socket, private readonly opts: ConnectionOptions) {
     this.id = opts.id;
@@ -132,9 +141,29 @@ export class Connection {
     this.closed = true;
     this.opts.budget.forget(this);
     this.opts.framePool.forget(this.memoryReleased);
+    // A request partly read: its ring space would hold back every region allocated after it.
+    if (this.frame !== null) {
+      this.opts.framePool.release(this.frame);
+      this.frame = null;
+    }
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
     if (!this.writing) this.dropPending();
     for (const h of this.closeHooks.splice(0)) h();
+  }
+
+  /**
+   * Broker shutdown: reads nothing more (bytes read but not yet a whole request are dropped),
+   * writes the replies of the requests already read, then closes. Resolves once it is closed.
+   */
+  shutdown(): Promise<void> {
+    if (!this.closed && !this.closing) {
+      this.closing = true;
+      this.backlog = null;
+      this.socket.pause();
+      this.pending.push({ frame: null, reply: Promise.resolve(CLOSE) });
+      if (!this.writing) void this.flush();
+    }
+    return new Promise((resolve) => this.onClose(resolve));
   }
 
   /**
@@ -149,6 +178,39 @@ export class Connection {
     this.backlog = null;
     this.socket.pause();
     return CLOSE;
+  }
+
+  /**
+   * The listener's sweep, every `elapsedMs`: closes the connection when it has had nothing in
+   * flight and nothing partly read for idleMs, or when the request it has begun has been read for
+   * readTimeoutMs without arriving in full (time the broker held reading back for want of memory
+   * or budget does not count; -1: no limit). Answers the reason it closed for, or null.
+   */
+  sweep(nowMs: number, elapsedMs: number, idleMs: number, readTimeoutMs: number): TimeoutReason | null {
+    if (this.closed || this.closing) return null;
+    if (this.frame !== null || this.sizeHave > 0) {
+      if (readTimeoutMs < 0 || this.waitingForMemory || this.opts.budget.exhausted || this.pending.length >= this.opts.maxInFlight) return null;
+      this.partialMs += elapsedMs;
+      if (this.partialMs < readTimeoutMs) return null;
+      // The frame's announced size and how much of it came (-1: not even the size yet).
+      const size = this.frame?.buf.length ?? (this.sizeHave >= 4 ? this.sizeBuf.readInt32BE(0) : -1);
+      const received = this.frame === null ? Math.max(0, this.sizeHave - 4) : this.frameHave;
+      this.log.warn({ reason: 'request_read', readMs: this.partialMs, size, received, limitMs: readTimeoutMs },
+        'closing connection: a request begun was not received in full within samsa.request.read.timeout.ms');
+      this.timeOut();
+      return 'request_read';
+    }
+    if (idleMs < 0 || this.pending.length > 0 || this.backlog !== null || nowMs - this.lastActiveMs < idleMs) return null;
+    this.log.info({ reason: 'idle', idleMs: nowMs - this.lastActiveMs, limitMs: idleMs }, 'closing connection: idle for connections.max.idle.ms');
+    this.timeOut();
+    return 'idle';
+  }
+
+  private timeOut(): void {
+    this.closing = true;
+    this.backlog = null;
+    this.socket.destroy();
+    this.onClose();
   }
 
   /** `hook` runs once the frame's reply has been written, or dropped with its connection. */
@@ -191,6 +253,7 @@ export class Connection {
   }
 
   private onRead(n: number, into: Uint8Array): void {
+    this.lastActiveMs = Date.now();
     if (into === STAGING) {
       this.onChunk(STAGING.subarray(0, n), true);
       return;
@@ -207,6 +270,7 @@ export class Connection {
   /** Bytes from the socket; `transient` ones (the staging buffer) must be copied to be kept. */
   private onChunk(chunk: Buffer, transient: boolean): void {
     if (this.closing) return;
+    if (!transient) this.lastActiveMs = Date.now();
     // Bytes arriving behind a held backlog wait behind it, in order.
     if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
     else this.onData(chunk, transient);
@@ -223,6 +287,7 @@ export class Connection {
       }
       if (this.frame === null) {
         const had = this.sizeHave;
+        if (had === 0) this.partialMs = 0;
         const n = Math.min(HEAD - had, chunk.length - pos);
         chunk.copy(this.sizeBuf, had, pos, pos + n);
         this.sizeHave += n;
@@ -313,6 +378,7 @@ export class Connection {
         // The frame's memory (and what its reply points into) goes back once the reply is out.
         if (reply !== null && !this.closed) this.write(reply, frame === null ? null : () => this.finished(frame));
         else this.finished(frame);
+        this.lastActiveMs = Date.now();
         this.maybeResume();
       }
       this.maybeFinish();

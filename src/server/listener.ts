@@ -1,9 +1,11 @@
 // The TCP listeners: binds each configured listener (localhost means both 127.0.0.1 and ::1,
-// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection.
+// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection; sweeps
+// the connections for connections.max.idle.ms and samsa.request.read.timeout.ms; at shutdown,
+// stops accepting, drains and closes every connection.
 import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { Connection, RequestBudget, type ConnectionOptions } from './connection.js';
+import { Connection, RequestBudget, type ConnectionOptions, type TimeoutReason } from './connection.js';
 import { FRAME_RING_BYTES, FramePool } from './frame-pool.js';
 
 export interface ListenOptions {
@@ -14,6 +16,9 @@ export interface ListenOptions {
   maxQueuedRequestBytes: number;
   maxRequestBytes: number;
   maxInFlight: number;
+  /** connections.max.idle.ms and samsa.request.read.timeout.ms (-1: none). */
+  connectionsMaxIdleMs: number;
+  requestReadTimeoutMs: number;
   dispatch: ConnectionOptions['dispatch'];
 }
 
@@ -29,6 +34,12 @@ export class Listeners {
   /** Connections accepted and closed since start-up, for /metrics. */
   opened = 0;
   closed = 0;
+  /** Connections the sweep closed, by reason, for /metrics. */
+  readonly timedOut: Record<TimeoutReason, number> = { idle: 0, request_read: 0 };
+  private sweeper: NodeJS.Timeout | null = null;
+  private lastSweepMs = Date.now();
+  /** Every accepted socket until it has closed, ended or not (a closed Connection may still be writing its last replies). */
+  private readonly sockets = new Set<net.Socket>();
   private nextId = 1;
   private readonly budget: RequestBudget;
   private readonly framePool: FramePool;
@@ -38,6 +49,19 @@ export class Listeners {
     // Produced bytes in memory: a ring of FRAME_RING_BYTES, or of queued.max.request.bytes when less.
     const limit = opts.maxQueuedRequestBytes;
     this.framePool = new FramePool(limit >= 0 ? Math.min(FRAME_RING_BYTES, limit) : FRAME_RING_BYTES);
+    // One sweep of every connection for both time limits, at a tenth of the shorter (10 ms to 1 s).
+    const limits = [opts.connectionsMaxIdleMs, opts.requestReadTimeoutMs].filter((ms) => ms >= 0);
+    if (limits.length > 0) this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(1000, Math.min(...limits) / 10))).unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const elapsed = now - this.lastSweepMs;
+    this.lastSweepMs = now;
+    for (const c of [...this.connections]) {
+      const reason = c.sweep(now, elapsed, this.opts.connectionsMaxIdleMs, this.opts.requestReadTimeoutMs);
+      if (reason !== null) this.timedOut[reason]++;
+    }
   }
 
   async open(listeners: Listener[]): Promise<string[]> {
@@ -70,6 +94,8 @@ export class Listeners {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
     this.connections.add(conn);
     this.opened++;
@@ -80,8 +106,23 @@ export class Listeners {
     conn.log.info('connection opened');
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    for (const c of this.connections) c.socket.destroy();
+  /**
+   * Shutdown, as Kafka's socket server does it: stops accepting, lets every connection answer the
+   * requests it has already read and close, for at most drainMs, then closes what is left. Answers
+   * how many connections there were and how many of them had to be cut off.
+   */
+  async close(drainMs: number): Promise<{ connections: number; forced: number }> {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const connections = this.sockets.size;
+    this.opts.log.info({ connections, drainMs }, 'stopped accepting connections; answering the requests already read');
+    for (const c of this.connections) void c.shutdown();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([stopped.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), drainMs); })]);
+    clearTimeout(timer);
+    const forced = timedOut ? this.sockets.size : 0;
+    for (const s of this.sockets) s.destroy();
+    await stopped;
+    return { connections, forced };
   }
 }

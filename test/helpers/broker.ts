@@ -1,5 +1,6 @@
-// Test harness: runs a real Samsa broker process (dist/src/main.js) on a free loopback port
-// and a temporary data directory, waits until it serves, and stops, kills or restarts it.
+// Test harness: runs a real Samsa broker process (dist/src/main.js, or through `npm start`) on a
+// free loopback port and a temporary data directory, waits until it serves, and stops, kills or
+// restarts it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+/** The repository root (this file is dist/test/helpers/broker.js). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,6 +36,8 @@ export interface BrokerOptions {
   configFile?: string;
   /** How long to wait for "samsa started" (default 30 s; a long recovery takes longer). */
   startTimeoutMs?: number;
+  /** Run as `npm start -- --override ...` (proc is then npm's process, a process group leader). */
+  npmStart?: boolean;
 }
 
 export class BrokerProcess {
@@ -68,8 +73,11 @@ export class BrokerProcess {
       ...options.overrides,
     };
     const file = options.configFile === undefined ? [] : ['--config', options.configFile];
-    const args = [MAIN, ...file, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const args = [...file, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+    // Through `npm start`, in a process group of its own (so that a test can signal the group).
+    const proc = options.npmStart === true
+      ? spawn('npm', ['start', '--', ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+      : spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     const broker = new BrokerProcess(proc, port, dataDir, options);
     await broker.waitForLine(/samsa started/, options.startTimeoutMs ?? 30_000);
     return broker;
@@ -106,15 +114,34 @@ export class BrokerProcess {
     });
   }
 
+  /** Answers the exit code once the process has exited (it sends no signal). */
+  waitExit(): Promise<number | null> {
+    return this.exited;
+  }
+
   /** A clean shutdown (SIGTERM); answers the exit code. */
   async stop(): Promise<number | null> {
     if (this.proc.exitCode === null) this.proc.kill('SIGTERM');
     return this.exited;
   }
 
-  /** kill -9: no shutdown work at all. */
+  /** The broker's own pid, from its start-up line (under `npm start`, proc is npm's). */
+  get brokerPid(): number {
+    const line = this.output.find((l) => /samsa started/.test(l));
+    return line === undefined ? -1 : (JSON.parse(line) as { pid: number }).pid;
+  }
+
+  /** kill -9 (of the whole process group under `npm start`): no shutdown work at all. */
   async kill(): Promise<void> {
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    if (this.options.npmStart === true) {
+      try {
+        process.kill(-this.proc.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    } else if (this.proc.exitCode === null) {
+      this.proc.kill('SIGKILL');
+    }
     await this.exited;
   }
 
