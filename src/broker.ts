@@ -40,6 +40,7 @@ export class Broker {
   /** The Kafka listeners and their connections (read by /metrics); null until they are open. */
   listeners: Listeners | null = null;
   private http: HttpServer | null = null;
+  private collector: MetricsCollector | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -99,6 +100,7 @@ export class Broker {
 
     const broker = new Broker(config, log, clusterId, topics, shards, cluster, dynamicConfigs);
     broker.http = http;
+    broker.collector = collector;
     collector.attach(broker);
     broker.listeners = new Listeners({
       log,
@@ -180,6 +182,8 @@ export class Broker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    // A load balancer or a rolling restart takes the broker out of rotation first: /readyz answers 503.
+    if (this.collector !== null) this.collector.stopping = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
     this.purgatory.releaseAll();

@@ -78,6 +78,8 @@ export class MetricsCollector {
   readonly startup: StartupState = { partitionsRecovered: 0, partitionsTotal: 0, startedMs: Date.now(), recoveryMs: null };
   /** Recovery done and the Kafka listeners open (GET /readyz). */
   ready = false;
+  /** Set when the broker begins to stop: /readyz answers 503 from then on. */
+  stopping = false;
   private broker: Broker | null = null;
   private shards: ShardStats[] = [];
   private readonly partitions = new Map<string, PartitionStats>();
@@ -202,7 +204,9 @@ export class MetricsCollector {
     return {
       metrics: async () => ({ status: 200, contentType: this.registry.contentType, body: await this.scrape() }),
       healthz: () => ({ status: 200, contentType: text, body: 'ok\n' }),
-      readyz: () => (this.ready
+      readyz: () => (this.stopping
+        ? { status: 503, contentType: text, body: 'not ready: stopping\n' }
+        : this.ready
         ? { status: 200, contentType: text, body: 'ready\n' }
         : { status: 503, contentType: text, body: `not ready: recovered ${this.startup.partitionsRecovered} of ${this.startup.partitionsTotal} partitions\n` }),
     };

@@ -137,6 +137,11 @@ for (const [second, pauseMs] of [['SIGINT', 0], ['SIGTERM', 1_500]] as const) {
       await broker.waitForLine(/stopped accepting connections/, 30_000);
       await new Promise((r) => setTimeout(r, pauseMs));
       assert.equal(broker.proc.exitCode, null, 'the stop should be waiting for the JoinGroup');
+      // Out of rotation while it stops: /readyz says so (the process is still alive: /healthz 200).
+      const ready = await fetch(`${broker.metricsUrl}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /stopping/);
+      assert.equal((await fetch(`${broker.metricsUrl}/healthz`)).status, 200);
       broker.proc.kill(second);
       const code = await exitWithin(broker, 30_000);
       assert.notEqual(code, null, `the second signal did not end the process:\n${broker.output.slice(-8).join('\n')}`);
