@@ -195,8 +195,8 @@ export class Broker {
     this.transactions.close();
     await this.http?.close();
     const markers = writeCleanShutdownMarkers(this.config.logDirs, await this.shards.close());
-    this.log.info({ cleanShutdownMarkers: markers }, 'shard workers flushed and closed every log');
-    this.log.info('samsa stopped');
+    this.log.info('shard workers flushed and closed every log');
+    this.log.info({ cleanShutdownMarkers: markers }, 'samsa stopped');
   }
 }
 
