@@ -116,9 +116,7 @@ export class Broker {
     collector.ready = true;
     // Groups load in the background; meanwhile group requests answer COORDINATOR_LOAD_IN_PROGRESS.
     // Transactions load after groups: ending a transaction left half-done settles its offsets.
-    broker.groups.load()
-      .then(() => broker.transactions.load(config.transactionAbortTimedOutTransactionCleanupIntervalMs))
-      .catch((err: unknown) => log.error({ err }, 'could not load the coordinators\' state'));
+    void broker.loadCoordinators(COORDINATOR_LOAD_RETRY_MS);
     broker.retentionTimer = setInterval(() => void broker.enforceRetention(), config.logRetentionCheckIntervalMs).unref();
     if (config.logCleanerEnable) broker.scheduleCleaner(config.logCleanerBackoffMs);
     log.info({
@@ -176,6 +174,25 @@ export class Broker {
   }
 
   /**
+   * Loads the groups, then the transactions. A load that fails (a read error, a record it cannot
+   * decode) is logged and tried again after a back-off, up to a minute apart, until it succeeds or
+   * the broker stops: meanwhile their requests answer COORDINATOR_LOAD_IN_PROGRESS, never for good.
+   */
+  private async loadCoordinators(backoffMs: number, groupsLoaded = false): Promise<void> {
+    if (this.stopping) return;
+    try {
+      if (!groupsLoaded) await this.groups.load();
+      groupsLoaded = true;
+      await this.transactions.load(this.config.transactionAbortTimedOutTransactionCleanupIntervalMs);
+    } catch (err) {
+      if (this.stopping) return;
+      const coordinator = groupsLoaded ? 'transaction' : 'group';
+      this.log.error({ err, coordinator, retryInMs: backoffMs }, 'could not load the coordinator\'s state; trying again');
+      setTimeout(() => void this.loadCoordinators(Math.min(backoffMs * 2, 60_000), groupsLoaded), backoffMs).unref();
+    }
+  }
+
+  /**
    * Kafka's order: stop accepting, answer the requests already read (samsa.shutdown.drain.ms at
    * the most), close every connection, then the purgatory, the coordinators and the shard workers,
    * which flush and close every log. Long polls answer at once, so the drain does not wait them out.
@@ -199,6 +216,9 @@ export class Broker {
     this.log.info({ cleanShutdownMarkers: markers }, 'samsa stopped');
   }
 }
+
+/** The first wait before a failed coordinator load is tried again (doubling, up to a minute). */
+const COORDINATOR_LOAD_RETRY_MS = 1_000;
 
 function dynamicLevels(config: BrokerConfig, store: ConfigStore, change?: { name: string; configs: Configs }) {
   const level = (name: string): Configs => (change?.name === name ? change.configs : store.get(name));

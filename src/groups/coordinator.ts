@@ -56,9 +56,15 @@ export class GroupCoordinator implements ClassicGroupHost {
 
   // --- start-up and shutdown ---
 
-  /** Replays __consumer_offsets: the last record of each key wins, a null value deletes. */
+  /**
+   * Replays __consumer_offsets: the last record of each key wins, a null value deletes. A load that
+   * failed (a read error, a record it cannot decode) may be tried again: it starts from nothing.
+   */
   async load(): Promise<void> {
     const started = Date.now();
+    this.offsets.clear();
+    this.groups.clear();
+    this.pendingTxnOffsets.clear();
     const metadata = new Map<string, GroupMetadataRecord | null>();
     let records = 0;
     await this.log.load((record, batch) => {

@@ -10,6 +10,9 @@ export interface OffsetKey { topic: string; partition: number }
 export class OffsetStore {
   private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
 
+  /** Forgets everything (a replay of __consumer_offsets that is tried again starts from nothing). */
+  clear(): void { this.byGroup.clear(); }
+
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {
     return this.byGroup.get(group)?.get(topic)?.get(partition);
   }

@@ -76,6 +76,7 @@ export class TransactionCoordinator {
   /** Replays __transaction_state; transactions caught between prepare and complete are completed. */
   async load(cleanupIntervalMs: number): Promise<void> {
     const started = Date.now();
+    this.transactions.clear(); // a load tried again after a failure starts from nothing
     const last = new Map<string, ReturnType<typeof decodeTransactionLogValue> | null>();
     await this.host.log.load((record, batch) => {
       if (batch.isControl) return;
