@@ -106,8 +106,10 @@ export class Connection {
   private frameHave = 0;
   /** Bytes read from the socket but not yet framed, held while this connection may not take more. */
   private backlog: Buffer | null = null;
-  /** When bytes last came in or a reply went out (Date.now()), for connections.max.idle.ms. */
-  private lastActiveMs = Date.now();
+  /** Bytes came in or a reply went out since the last sweep (a flag: no clock read per socket read). */
+  private active = true;
+  /** How long the connection has been idle, as the sweeps count it, for connections.max.idle.ms. */
+  private idleForMs = 0;
   /** How long the request begun has been read so far, as the sweep counts it (see sweep()). */
   private partialMs = 0;
 
@@ -186,7 +188,7 @@ export class Connection {
    * readTimeoutMs without arriving in full (time the broker held reading back for want of memory
    * or budget does not count; -1: no limit). Answers the reason it closed for, or null.
    */
-  sweep(nowMs: number, elapsedMs: number, idleMs: number, readTimeoutMs: number): TimeoutReason | null {
+  sweep(elapsedMs: number, idleMs: number, readTimeoutMs: number): TimeoutReason | null {
     if (this.closed || this.closing) return null;
     if (this.frame !== null || this.sizeHave > 0) {
       if (readTimeoutMs < 0 || this.waitingForMemory || this.opts.budget.exhausted || this.pending.length >= this.opts.maxInFlight) return null;
@@ -200,8 +202,14 @@ export class Connection {
       this.timeOut();
       return 'request_read';
     }
-    if (idleMs < 0 || this.pending.length > 0 || this.backlog !== null || nowMs - this.lastActiveMs < idleMs) return null;
-    this.log.info({ reason: 'idle', idleMs: nowMs - this.lastActiveMs, limitMs: idleMs }, 'closing connection: idle for connections.max.idle.ms');
+    if (this.active || this.pending.length > 0 || this.backlog !== null) {
+      this.active = false;
+      this.idleForMs = 0;
+      return null;
+    }
+    this.idleForMs += elapsedMs;
+    if (idleMs < 0 || this.idleForMs < idleMs) return null;
+    this.log.info({ reason: 'idle', idleMs: this.idleForMs, limitMs: idleMs }, 'closing connection: idle for connections.max.idle.ms');
     this.timeOut();
     return 'idle';
   }
@@ -253,7 +261,7 @@ export class Connection {
   }
 
   private onRead(n: number, into: Uint8Array): void {
-    this.lastActiveMs = Date.now();
+    this.active = true;
     if (into === STAGING) {
       this.onChunk(STAGING.subarray(0, n), true);
       return;
@@ -270,7 +278,7 @@ export class Connection {
   /** Bytes from the socket; `transient` ones (the staging buffer) must be copied to be kept. */
   private onChunk(chunk: Buffer, transient: boolean): void {
     if (this.closing) return;
-    if (!transient) this.lastActiveMs = Date.now();
+    if (!transient) this.active = true;
     // Bytes arriving behind a held backlog wait behind it, in order.
     if (this.backlog !== null) this.backlog = Buffer.concat([this.backlog, chunk]);
     else this.onData(chunk, transient);
@@ -378,7 +386,7 @@ export class Connection {
         // The frame's memory (and what its reply points into) goes back once the reply is out.
         if (reply !== null && !this.closed) this.write(reply, frame === null ? null : () => this.finished(frame));
         else this.finished(frame);
-        this.lastActiveMs = Date.now();
+        this.active = true;
         this.maybeResume();
       }
       this.maybeFinish();

@@ -59,7 +59,7 @@ export class Listeners {
     const elapsed = now - this.lastSweepMs;
     this.lastSweepMs = now;
     for (const c of [...this.connections]) {
-      const reason = c.sweep(now, elapsed, this.opts.connectionsMaxIdleMs, this.opts.requestReadTimeoutMs);
+      const reason = c.sweep(elapsed, this.opts.connectionsMaxIdleMs, this.opts.requestReadTimeoutMs);
       if (reason !== null) this.timedOut[reason]++;
     }
   }
