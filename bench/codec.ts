@@ -4,16 +4,16 @@
 // per field, not per byte: MB/s shows what that means at these sizes.
 //
 //   node dist/bench/codec.js [--time 1000]
-import { decodeMessage, encodeMessage, type Message } from '../src/protocol/codec.js';
+import { decodeMessage, encodeMessage } from '../src/protocol/codec.js';
 import { decodeRequestHeader, encodeRequestHeader, encodeResponseHeader, requestHeaderVersion, responseHeaderVersion } from '../src/protocol/headers.js';
-import { ApiKey, FetchResponse, ProduceRequest } from '../src/protocol/messages/index.js';
+import { ApiKey, FetchResponse, ProduceRequest, type FetchResponseData, type ProduceRequestData } from '../src/protocol/messages/index.js';
 import { Reader } from '../src/protocol/primitives/reader.js';
 import { Writer } from '../src/protocol/primitives/writer.js';
 import { Args } from './lib/args.js';
 import { buildBatch, FETCH_VERSION, PRODUCE_VERSION } from './lib/batches.js';
 import { MICRO_FLAGS, runMicro, type MicroTask } from './lib/micro.js';
 
-function produceRequest(topics: number, partitions: number, records: Buffer): Message {
+function produceRequest(topics: number, partitions: number, records: Buffer): ProduceRequestData {
   return {
     transactionalId: null, acks: -1, timeoutMs: 30_000,
     topicData: Array.from({ length: topics }, (_, t) => ({
@@ -23,7 +23,7 @@ function produceRequest(topics: number, partitions: number, records: Buffer): Me
   };
 }
 
-function fetchResponse(topics: number, partitions: number, records: Buffer): Message {
+function fetchResponse(topics: number, partitions: number, records: Buffer): FetchResponseData {
   return {
     throttleTimeMs: 0, errorCode: 0, sessionId: 0,
     responses: Array.from({ length: topics }, (_, t) => ({
@@ -37,7 +37,7 @@ function fetchResponse(topics: number, partitions: number, records: Buffer): Mes
 }
 
 /** Request as a client sends it: header + body, as chunks (records by reference). */
-function encodeProduce(body: Message): Buffer[] {
+function encodeProduce(body: ProduceRequestData): Buffer[] {
   const w = new Writer();
   encodeRequestHeader(w, { apiKey: ApiKey.Produce, apiVersion: PRODUCE_VERSION, correlationId: 7, clientId: 'bench' }, requestHeaderVersion(ApiKey.Produce, PRODUCE_VERSION));
   encodeMessage(ProduceRequest, PRODUCE_VERSION, body, w);
@@ -45,7 +45,7 @@ function encodeProduce(body: Message): Buffer[] {
 }
 
 /** Response as the broker sends it (dispatcher.encodeResponse does exactly this). */
-function encodeFetch(body: Message): Buffer[] {
+function encodeFetch(body: FetchResponseData): Buffer[] {
   const w = new Writer();
   encodeResponseHeader(w, 7, responseHeaderVersion(ApiKey.Fetch, FETCH_VERSION));
   encodeMessage(FetchResponse, FETCH_VERSION, body, w);

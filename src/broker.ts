@@ -12,6 +12,7 @@ import { TopicRegistry } from './cluster/topics.js';
 import { Purgatory } from './fetch/purgatory.js';
 import { FetchSessionCache } from './fetch/sessions.js';
 import { GroupCoordinator } from './groups/coordinator.js';
+import type { BrokerServices } from './server/context.js';
 import { Dispatcher } from './server/dispatcher.js';
 import { HANDLERS } from './server/handlers/index.js';
 import { Listeners } from './server/listener.js';
@@ -55,7 +56,6 @@ export class Broker {
     /** Dynamic broker configs by resource name: String(node.id), and '' for the cluster-wide defaults. */
     readonly dynamicConfigs: ConfigStore,
   ) {
-    this.dispatcher = new Dispatcher(HANDLERS, this);
     this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
     this.transactions = new TransactionCoordinator({
@@ -67,6 +67,34 @@ export class Broker {
       markersWritten: (producerId, commit, partitions) => this.groups.completeTransaction(
         producerId, commit, partitions.filter((tp) => tp.topic === GROUP_METADATA_TOPIC).map((tp) => tp.partition)),
     }, config.transactionalIdExpirationMs);
+    this.dispatcher = new Dispatcher(HANDLERS, this.services(), this.metrics.requests);
+  }
+
+  /** What every request handler may reach: the rooms, each through the small interface of context.ts. */
+  private services(): BrokerServices {
+    return {
+      config: this.config,
+      clusterId: this.clusterId,
+      topics: this.topics,
+      cluster: this.cluster,
+      partitions: {
+        scatter: (items, shardOf, makeTask) => this.shards.scatter(items, shardOf, makeTask),
+        arenas: this.shards.arenas,
+        shardFor: (topic, partition) => this.cluster.shardFor(topic, partition),
+      },
+      groups: this.groups,
+      transactions: this.transactions,
+      producerIds: this.producerIds,
+      purgatory: this.purgatory,
+      fetchSessions: this.fetchSessions,
+      dynamicConfigs: {
+        get: (name) => this.dynamicConfigs.get(name),
+        levels: (change) => this.dynamicLevels(change),
+        alter: (name, configs) => this.alterDynamicConfigs(name, configs),
+      },
+      metrics: this.metrics,
+      apiVersions: () => this.dispatcher.apiVersions(),
+    };
   }
 
   static async start(config: BrokerConfig, log: Logger): Promise<Broker> {

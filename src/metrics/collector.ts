@@ -10,16 +10,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
-import type { Broker } from '../broker.js';
+import type { TopicRegistry } from '../cluster/topics.js';
 import type { BrokerConfig } from '../config/index.js';
 import { errorName } from '../protocol/errors.js';
+import type { Purgatory } from '../fetch/purgatory.js';
+import type { GroupCoordinator } from '../groups/coordinator.js';
+import type { Listeners } from '../server/listener.js';
 import type { PartitionStats, ShardStats } from '../workers/messages.js';
+import type { ShardPool } from '../workers/pool.js';
+import type { BrokerMetrics } from './broker-metrics.js';
 import type { HttpRoutes } from './http-listener.js';
 import { FSYNC_SECONDS_BUCKETS, REQUEST_SECONDS_BUCKETS, mergeHistograms, type HistogramSnapshot } from './histogram.js';
 
 type Labels = Record<string, string | number>;
 interface Value { labels?: Labels; value: number; metricName?: string }
 type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/** What a scrape reads, from the broker's rooms (broker.ts attaches them once they are open). */
+export interface MetricsSources {
+  readonly clusterId: string;
+  readonly topics: Pick<TopicRegistry, 'size' | 'all' | 'get'>;
+  readonly metrics: BrokerMetrics;
+  readonly purgatory: Pick<Purgatory, 'size'>;
+  readonly listeners: Pick<Listeners, 'connections' | 'opened' | 'closed' | 'timedOut'> | null;
+  readonly shards: Pick<ShardPool, 'queueDepth' | 'broadcast'>;
+  readonly groups: Pick<GroupCoordinator, 'groups' | 'offsets'>;
+}
 
 /** How long a scrape waits for the shard workers before it shows their previous snapshot. */
 const STATS_WAIT_MS = 3000;
@@ -80,7 +96,7 @@ export class MetricsCollector {
   ready = false;
   /** Set when the broker begins to stop: /readyz answers 503 from then on. */
   stopping = false;
-  private broker: Broker | null = null;
+  private broker: MetricsSources | null = null;
   private shards: ShardStats[] = [];
   private readonly partitions = new Map<string, PartitionStats>();
   private pending: Promise<ShardStats[]> | null = null;
@@ -92,7 +108,7 @@ export class MetricsCollector {
     const add = (name: string, help: string, type: MetricType, read: () => Value[]): void => {
       this.registry.registerMetric(new ReadMetric(name, help, type, read) as unknown as Metric);
     };
-    const broker = (): Broker | null => this.broker;
+    const broker = (): MetricsSources | null => this.broker;
 
     // --- the broker ---
     add('samsa_broker_info', 'The broker: version, node id and cluster id (value 1).', 'gauge',
@@ -188,7 +204,7 @@ export class MetricsCollector {
   }
 
   /** From now on the broker's figures are shown. */
-  attach(broker: Broker): void {
+  attach(broker: MetricsSources): void {
     this.broker = broker;
   }
 

@@ -16,7 +16,7 @@ import type { Reader } from './primitives/reader.js';
 import { Writer } from './primitives/writer.js';
 import {
   EMPTY_BUFFER, defaultValue, inRange,
-  type FieldSchema, type MessageSchema, type PrimitiveType,
+  type Decoded, type FieldSchema, type MessageSchema, type PrimitiveType,
 } from './messages/schema.js';
 
 export type Message = Record<string, any>;
@@ -306,10 +306,13 @@ function isDefault(f: FieldPlan, v: unknown): boolean {
 
 // ---- entry points ----------------------------------------------------------------------------
 
-export function decodeMessage(schema: MessageSchema, version: number, reader: Reader): Message {
-  return planFor(schema, version).decode(reader);
+/** A generated schema's decoded type; Message for a schema whose type is not known here. */
+export type DecodedOf<T> = unknown extends T ? Message : Decoded<T>;
+
+export function decodeMessage<T>(schema: MessageSchema<T>, version: number, reader: Reader): DecodedOf<T> {
+  return planFor(schema, version).decode(reader) as DecodedOf<T>;
 }
 
-export function encodeMessage(schema: MessageSchema, version: number, value: Message, writer: Writer): void {
-  planFor(schema, version).encode(value, writer);
+export function encodeMessage<T>(schema: MessageSchema<T>, version: number, value: unknown extends T ? Message : T, writer: Writer): void {
+  planFor(schema, version).encode(value as Message, writer);
 }

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseVersions, type VersionRange } from './messages/schema.js';
 
 /** The APIs generated, by Kafka name, in api-key order. */
 export const GENERATED_APIS: readonly string[] = [
@@ -153,14 +154,62 @@ function fieldLines(f: JsonField, structs: Map<string, JsonField[]>, indent: str
   return lines;
 }
 
+const TS_TYPES: Record<string, string> = {
+  int8: 'number', int16: 'number', int32: 'number', int64: 'number', uint16: 'number', uint32: 'number', float64: 'number',
+  bool: 'boolean', uuid: 'string', string: 'string', bytes: 'Buffer', records: 'Records',
+};
+
+/**
+ * The TypeScript type of a message over all its versions: `<Name>Data`, with its structs in a
+ * namespace of the same name (as Kafka's Java classes nest them: FetchRequestData.FetchTopic).
+ * A field is optional when some version of its parent lacks it, or when it is tagged; a field
+ * nullable in some version is `| null`.
+ */
+function typeText(m: JsonMessage): string {
+  const structs = new Map<string, JsonField[]>();
+  for (const s of m.commonStructs ?? []) structs.set(s.name, s.fields);
+  const data = `${m.name}Data`;
+  const nested: string[] = [];
+  const done = new Set<string>();
+  const within = (a: VersionRange, b: VersionRange): VersionRange => [Math.max(a[0], b[0]), Math.min(a[1], b[1])];
+  const body = (fields: JsonField[], parent: VersionRange, indent: string): string[] => fields.map((f) => {
+    const versions = parseVersions(f.versions ?? f.taggedVersions!);
+    const present = within(versions, parent);
+    const optional = f.tag !== undefined || present[0] > parent[0] || present[1] < parent[1];
+    const isArray = f.type.startsWith('[]');
+    const base = isArray ? f.type.slice(2) : f.type;
+    let type = TS_TYPES[base];
+    if (type === undefined) {
+      type = `${data}.${base}`;
+      if (!done.has(base)) {
+        done.add(base);
+        const sub = f.fields ?? structs.get(base)!;
+        nested.push(`  interface ${base} {`, ...body(sub, present, '    '), '  }');
+      }
+    }
+    if (isArray) type = `${type}[]`;
+    if (f.nullableVersions !== undefined) type = `${type} | null`;
+    return `${indent}${camel(f.name)}${optional ? '?' : ''}: ${type};`;
+  });
+  const top = body(m.fields, parseVersions(m.validVersions), '  ');
+  const lines = [`export interface ${data} {`, ...top, '}'];
+  if (nested.length > 0) lines.push('', `export declare namespace ${data} {`, ...nested, '}');
+  return lines.join('\n');
+}
+
 function messageText(m: JsonMessage, apiKey: number): string {
   const structs = new Map<string, JsonField[]>();
   for (const s of m.commonStructs ?? []) structs.set(s.name, s.fields);
   const unstable = m.latestVersionUnstable ? ', true' : '';
-  const lines = [`export const ${m.name} = message('${m.name}', ${apiKey}, '${m.validVersions}', '${m.flexibleVersions}', [`];
+  const lines = [typeText(m), '', `export const ${m.name} = message<${m.name}Data>('${m.name}', ${apiKey}, '${m.validVersions}', '${m.flexibleVersions}', [`];
   for (const f of m.fields) lines.push(...fieldLines(f, structs, '  '));
   lines.push(`]${unstable});`);
   return lines.join('\n');
+}
+
+function importLine(...ms: JsonMessage[]): string {
+  const records = JSON.stringify(ms).includes('"records"');
+  return `import { message${records ? ', type Records' : ''} } from './schema.js';`;
 }
 
 interface ApiInfo { name: string; file: string; apiKey: number }
@@ -168,7 +217,9 @@ interface ApiInfo { name: string; file: string; apiKey: number }
 function indexText(apis: ApiInfo[], data: { name: string; file: string }[]): string {
   const out = [HEADER, '// Registers every generated API: api key -> name, versions, request and response schemas.', ''];
   out.push(`import type { MessageSchema, VersionRange } from './schema.js';`);
-  for (const a of apis) out.push(`import { ${a.name}Request, ${a.name}Response } from './${a.file}.js';`);
+  for (const a of apis) {
+    out.push(`import { ${a.name}Request, ${a.name}Response, type ${a.name}RequestData, type ${a.name}ResponseData } from './${a.file}.js';`);
+  }
   out.push('');
   out.push(`export * from './schema.js';`);
   for (const a of apis) out.push(`export * from './${a.file}.js';`);
@@ -177,6 +228,9 @@ function indexText(apis: ApiInfo[], data: { name: string; file: string }[]): str
     '  /** first flexible version, Infinity if never flexible */', '  flexibleFrom: number;',
     '  /** the highest version is still under development in Kafka and should not be advertised */',
     '  latestVersionUnstable: boolean;', '  request: MessageSchema;', '  response: MessageSchema;', '}', '');
+  out.push('/** Each API\'s request and response types, by its name in ApiKey. */', 'export interface ApiData {');
+  for (const a of apis) out.push(`  ${a.name}: { request: ${a.name}RequestData; response: ${a.name}ResponseData };`);
+  out.push('}', '');
   out.push('export const ApiKey = {');
   for (const a of apis) out.push(`  ${a.name}: ${a.apiKey},`);
   out.push('} as const;', '');
@@ -206,7 +260,7 @@ export function generate(dir: string): Map<string, string> {
     apis.push({ name, file, apiKey: req.apiKey });
     files.set(`${file}.ts`, [
       HEADER, `// ${name} (api key ${req.apiKey}): request and response, every version.`, '',
-      `import { message } from './schema.js';`, '',
+      importLine(req, res), '',
       messageText(req, req.apiKey), '', messageText(res, req.apiKey), '',
     ].join('\n'));
   }
@@ -216,7 +270,7 @@ export function generate(dir: string): Map<string, string> {
     data.push({ name: m.name, file });
     files.set(`${file}.ts`, [
       HEADER, `// ${m.name}: ${what} (no api key).`, '',
-      `import { message } from './schema.js';`, '',
+      importLine(m), '',
       messageText(m, -1), '',
     ].join('\n'));
   };

@@ -2,25 +2,29 @@
 // exactly what is served. Decodes the request header and body, runs the handler, encodes the
 // response with the right header version. A request that cannot be decoded closes the
 // connection; a handler's failure is logged with its request context and closes the connection
-// too: exceptions never cross the wire.
-import type { Broker } from '../broker.js';
-import { firstErrorCode } from '../metrics/requests.js';
+// too: exceptions never cross the wire. A handler is declared with handler('<Api>', ...), which
+// types its request and response by the API's generated message types.
+import { firstErrorCode, type RequestMetrics } from '../metrics/requests.js';
 import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type RequestHeader } from '../protocol/headers.js';
-import { API_MESSAGES, ApiKey, type ApiMessages } from '../protocol/messages/index.js';
+import { API_MESSAGES, ApiKey, type ApiData, type ApiMessages, type Decoded } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import { CLOSE, type Connection, type Frame, type Reply } from './connection.js';
+import type { ApiVersionRange, BrokerServices, RequestContext } from './context.js';
 
-export interface RequestContext {
-  header: RequestHeader;
-  conn: Connection;
-  frame: Frame;
-  broker: Broker;
-}
+export type { ApiVersionRange, RequestContext } from './context.js';
 
-export interface ApiHandler {
+/** An API by its Kafka name (the keys of ApiKey). */
+export type ApiName = keyof ApiData;
+/** The request a handler of that API gets: decoded, every field there (see Decoded). */
+export type RequestOf<N extends ApiName> = Decoded<ApiData[N]['request']>;
+export type ResponseOf<N extends ApiName> = ApiData[N]['response'];
+
+type Answer<Res> = Res | null | typeof CLOSE;
+
+export interface ApiHandler<Req = Message, Res = Message> {
   apiKey: number;
   /** The versions served. */
   minVersion: number;
@@ -29,15 +33,21 @@ export interface ApiHandler {
    * Answers the response body, null for no response at all (Produce with acks=0), or CLOSE (from
    * conn.reject) to close the connection there.
    */
-  handle(ctx: RequestContext, request: Message): Promise<Message | null | typeof CLOSE> | Message | null | typeof CLOSE;
+  handle(ctx: RequestContext, request: Req): Promise<Answer<Res>> | Answer<Res>;
 }
 
-export interface ApiVersionRange { apiKey: number; minVersion: number; maxVersion: number }
+/** Declares the handler of one API: its request and response are that API's generated types. */
+export function handler<N extends ApiName>(
+  api: N, spec: Omit<ApiHandler<RequestOf<N>, ResponseOf<N>>, 'apiKey'>,
+): ApiHandler<RequestOf<N>, ResponseOf<N>> {
+  return { apiKey: ApiKey[api], ...spec };
+}
 
 export class Dispatcher {
-  private readonly handlers = new Map<number, { handler: ApiHandler; messages: ApiMessages }>();
+  private readonly handlers = new Map<number, { handler: ApiHandler<any, any>; messages: ApiMessages }>();
 
-  constructor(handlers: ApiHandler[], private readonly broker: Broker) {
+  /** services: what every handler may reach (see context.ts); requests: the main thread's request metrics. */
+  constructor(handlers: readonly ApiHandler<any, any>[], private readonly services: BrokerServices, private readonly requests: RequestMetrics) {
     for (const handler of handlers) {
       const messages = API_MESSAGES.get(handler.apiKey);
       if (messages === undefined) throw new Error(`no message declaration for api key ${handler.apiKey}`);
@@ -54,7 +64,7 @@ export class Dispatcher {
 
   readonly dispatch = async (conn: Connection, frame: Frame): Promise<Reply> => {
     // Metrics: which api and version, and how it ended (0, the response's first error, or why it was refused).
-    const requests = this.broker.metrics.requests;
+    const requests = this.requests;
     const started = performance.now();
     let stats = requests.unknown;
     let error: number = ErrorCode.INVALID_REQUEST;
@@ -95,7 +105,8 @@ export class Dispatcher {
       }
       let response: Message | null | typeof CLOSE;
       try {
-        response = await handler.handle({ header, conn, frame, broker: this.broker }, request);
+        const ctx: RequestContext = Object.assign(Object.create(this.services) as BrokerServices, { header, conn, frame });
+        response = await handler.handle(ctx, request);
       } catch (err) {
         error = ErrorCode.UNKNOWN_SERVER_ERROR;
         conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');

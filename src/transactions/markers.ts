@@ -4,13 +4,21 @@
 // those partitions, since a marker moves the last stable offset. Answers an error code per
 // "topic-partition": NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH (an epoch older than
 // the partition knows for the producer), TRANSACTION_COORDINATOR_FENCED, KAFKA_STORAGE_ERROR.
-import type { Broker } from '../broker.js';
+import type { TopicRegistry } from '../cluster/topics.js';
+import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { WriteTxnMarkersItem, WriteTxnMarkersResult } from '../workers/messages.js';
-import { partitionKey } from '../workers/pool.js';
+import { partitionKey, type ShardPool } from '../workers/pool.js';
+
+/** What writing markers needs: the topics, the shards that own them, and the waiting fetches to wake. */
+export interface MarkerWriters {
+  topics: Pick<TopicRegistry, 'get'>;
+  shards: Pick<ShardPool, 'scatter' | 'shardFor'>;
+  purgatory: Pick<Purgatory, 'appended'>;
+}
 
 export async function writeTxnMarkers(
-  broker: Pick<Broker, 'topics' | 'cluster' | 'shards' | 'purgatory'>,
+  broker: MarkerWriters,
   producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number,
   partitions: { topic: string; partition: number }[],
 ): Promise<Map<string, number>> {
@@ -27,7 +35,7 @@ export async function writeTxnMarkers(
     if (out.has(key)) continue;
     out.set(key, ErrorCode.NONE);
     items.push({ key, producerId, producerEpoch, commit, coordinatorEpoch });
-    shards.push(broker.cluster.shardFor(topic, partition));
+    shards.push(broker.shards.shardFor(topic, partition));
   }
   const results = await broker.shards.scatter<WriteTxnMarkersItem, WriteTxnMarkersResult>(
     items, (_, i) => shards[i]!, (list) => ({ op: 'writeTxnMarkers', items: list }),

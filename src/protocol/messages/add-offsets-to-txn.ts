@@ -3,14 +3,26 @@
 
 import { message } from './schema.js';
 
-export const AddOffsetsToTxnRequest = message('AddOffsetsToTxnRequest', 25, '0-4', '3+', [
+export interface AddOffsetsToTxnRequestData {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  groupId: string;
+}
+
+export const AddOffsetsToTxnRequest = message<AddOffsetsToTxnRequestData>('AddOffsetsToTxnRequest', 25, '0-4', '3+', [
   ['transactionalId', 'string', '0+'],
   ['producerId', 'int64', '0+'],
   ['producerEpoch', 'int16', '0+'],
   ['groupId', 'string', '0+'],
 ]);
 
-export const AddOffsetsToTxnResponse = message('AddOffsetsToTxnResponse', 25, '0-4', '3+', [
+export interface AddOffsetsToTxnResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+}
+
+export const AddOffsetsToTxnResponse = message<AddOffsetsToTxnResponseData>('AddOffsetsToTxnResponse', 25, '0-4', '3+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
 ]);

@@ -3,7 +3,29 @@
 
 import { message } from './schema.js';
 
-export const AddPartitionsToTxnRequest = message('AddPartitionsToTxnRequest', 24, '0-5', '3+', [
+export interface AddPartitionsToTxnRequestData {
+  transactions?: AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction[];
+  v3AndBelowTransactionalId?: string;
+  v3AndBelowProducerId?: number;
+  v3AndBelowProducerEpoch?: number;
+  v3AndBelowTopics?: AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic[];
+}
+
+export declare namespace AddPartitionsToTxnRequestData {
+  interface AddPartitionsToTxnTopic {
+    name: string;
+    partitions: number[];
+  }
+  interface AddPartitionsToTxnTransaction {
+    transactionalId: string;
+    producerId: number;
+    producerEpoch: number;
+    verifyOnly: boolean;
+    topics: AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic[];
+  }
+}
+
+export const AddPartitionsToTxnRequest = message<AddPartitionsToTxnRequestData>('AddPartitionsToTxnRequest', 24, '0-5', '3+', [
   ['transactions', '[]', '4+', null, [
     ['transactionalId', 'string', '4+'],
     ['producerId', 'int64', '4+'],
@@ -23,7 +45,29 @@ export const AddPartitionsToTxnRequest = message('AddPartitionsToTxnRequest', 24
   ]],
 ]);
 
-export const AddPartitionsToTxnResponse = message('AddPartitionsToTxnResponse', 24, '0-5', '3+', [
+export interface AddPartitionsToTxnResponseData {
+  throttleTimeMs: number;
+  errorCode?: number;
+  resultsByTransaction?: AddPartitionsToTxnResponseData.AddPartitionsToTxnResult[];
+  resultsByTopicV3AndBelow?: AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult[];
+}
+
+export declare namespace AddPartitionsToTxnResponseData {
+  interface AddPartitionsToTxnPartitionResult {
+    partitionIndex: number;
+    partitionErrorCode: number;
+  }
+  interface AddPartitionsToTxnTopicResult {
+    name: string;
+    resultsByPartition: AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult[];
+  }
+  interface AddPartitionsToTxnResult {
+    transactionalId: string;
+    topicResults: AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult[];
+  }
+}
+
+export const AddPartitionsToTxnResponse = message<AddPartitionsToTxnResponseData>('AddPartitionsToTxnResponse', 24, '0-5', '3+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '4+'],
   ['resultsByTransaction', '[]', '4+', null, [

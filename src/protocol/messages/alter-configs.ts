@@ -3,7 +3,24 @@
 
 import { message } from './schema.js';
 
-export const AlterConfigsRequest = message('AlterConfigsRequest', 33, '0-2', '2+', [
+export interface AlterConfigsRequestData {
+  resources: AlterConfigsRequestData.AlterConfigsResource[];
+  validateOnly: boolean;
+}
+
+export declare namespace AlterConfigsRequestData {
+  interface AlterableConfig {
+    name: string;
+    value: string | null;
+  }
+  interface AlterConfigsResource {
+    resourceType: number;
+    resourceName: string;
+    configs: AlterConfigsRequestData.AlterableConfig[];
+  }
+}
+
+export const AlterConfigsRequest = message<AlterConfigsRequestData>('AlterConfigsRequest', 33, '0-2', '2+', [
   ['resources', '[]', '0+', null, [
     ['resourceType', 'int8', '0+'],
     ['resourceName', 'string', '0+'],
@@ -15,7 +32,21 @@ export const AlterConfigsRequest = message('AlterConfigsRequest', 33, '0-2', '2+
   ['validateOnly', 'bool', '0+'],
 ]);
 
-export const AlterConfigsResponse = message('AlterConfigsResponse', 33, '0-2', '2+', [
+export interface AlterConfigsResponseData {
+  throttleTimeMs: number;
+  responses: AlterConfigsResponseData.AlterConfigsResourceResponse[];
+}
+
+export declare namespace AlterConfigsResponseData {
+  interface AlterConfigsResourceResponse {
+    errorCode: number;
+    errorMessage: string | null;
+    resourceType: number;
+    resourceName: string;
+  }
+}
+
+export const AlterConfigsResponse = message<AlterConfigsResponseData>('AlterConfigsResponse', 33, '0-2', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['responses', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

@@ -3,12 +3,45 @@
 
 import { message } from './schema.js';
 
-export const ApiVersionsRequest = message('ApiVersionsRequest', 18, '0-4', '3+', [
+export interface ApiVersionsRequestData {
+  clientSoftwareName?: string;
+  clientSoftwareVersion?: string;
+}
+
+export const ApiVersionsRequest = message<ApiVersionsRequestData>('ApiVersionsRequest', 18, '0-4', '3+', [
   ['clientSoftwareName', 'string', '3+'],
   ['clientSoftwareVersion', 'string', '3+'],
 ]);
 
-export const ApiVersionsResponse = message('ApiVersionsResponse', 18, '0-4', '3+', [
+export interface ApiVersionsResponseData {
+  errorCode: number;
+  apiKeys: ApiVersionsResponseData.ApiVersion[];
+  throttleTimeMs?: number;
+  supportedFeatures?: ApiVersionsResponseData.SupportedFeatureKey[];
+  finalizedFeaturesEpoch?: number;
+  finalizedFeatures?: ApiVersionsResponseData.FinalizedFeatureKey[];
+  zkMigrationReady?: boolean;
+}
+
+export declare namespace ApiVersionsResponseData {
+  interface ApiVersion {
+    apiKey: number;
+    minVersion: number;
+    maxVersion: number;
+  }
+  interface SupportedFeatureKey {
+    name: string;
+    minVersion: number;
+    maxVersion: number;
+  }
+  interface FinalizedFeatureKey {
+    name: string;
+    maxVersionLevel: number;
+    minVersionLevel: number;
+  }
+}
+
+export const ApiVersionsResponse = message<ApiVersionsResponseData>('ApiVersionsResponse', 18, '0-4', '3+', [
   ['errorCode', 'int16', '0+'],
   ['apiKeys', '[]', '0+', null, [
     ['apiKey', 'int16', '0+'],

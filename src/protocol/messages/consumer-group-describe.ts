@@ -3,12 +3,56 @@
 
 import { message } from './schema.js';
 
-export const ConsumerGroupDescribeRequest = message('ConsumerGroupDescribeRequest', 69, '0', '0+', [
+export interface ConsumerGroupDescribeRequestData {
+  groupIds: string[];
+  includeAuthorizedOperations: boolean;
+}
+
+export const ConsumerGroupDescribeRequest = message<ConsumerGroupDescribeRequestData>('ConsumerGroupDescribeRequest', 69, '0', '0+', [
   ['groupIds', '[]string', '0+'],
   ['includeAuthorizedOperations', 'bool', '0+'],
 ]);
 
-export const ConsumerGroupDescribeResponse = message('ConsumerGroupDescribeResponse', 69, '0', '0+', [
+export interface ConsumerGroupDescribeResponseData {
+  throttleTimeMs: number;
+  groups: ConsumerGroupDescribeResponseData.DescribedGroup[];
+}
+
+export declare namespace ConsumerGroupDescribeResponseData {
+  interface TopicPartitions {
+    topicId: string;
+    topicName: string;
+    partitions: number[];
+  }
+  interface Assignment {
+    topicPartitions: ConsumerGroupDescribeResponseData.TopicPartitions[];
+  }
+  interface Member {
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    memberEpoch: number;
+    clientId: string;
+    clientHost: string;
+    subscribedTopicNames: string[];
+    subscribedTopicRegex: string | null;
+    assignment: ConsumerGroupDescribeResponseData.Assignment;
+    targetAssignment: ConsumerGroupDescribeResponseData.Assignment;
+  }
+  interface DescribedGroup {
+    errorCode: number;
+    errorMessage: string | null;
+    groupId: string;
+    groupState: string;
+    groupEpoch: number;
+    assignmentEpoch: number;
+    assignorName: string;
+    members: ConsumerGroupDescribeResponseData.Member[];
+    authorizedOperations: number;
+  }
+}
+
+export const ConsumerGroupDescribeResponse = message<ConsumerGroupDescribeResponseData>('ConsumerGroupDescribeResponse', 69, '0', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['groups', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

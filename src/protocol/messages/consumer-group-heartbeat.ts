@@ -3,7 +3,27 @@
 
 import { message } from './schema.js';
 
-export const ConsumerGroupHeartbeatRequest = message('ConsumerGroupHeartbeatRequest', 68, '0-1', '0+', [
+export interface ConsumerGroupHeartbeatRequestData {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex?: string | null;
+  serverAssignor: string | null;
+  topicPartitions: ConsumerGroupHeartbeatRequestData.TopicPartitions[] | null;
+}
+
+export declare namespace ConsumerGroupHeartbeatRequestData {
+  interface TopicPartitions {
+    topicId: string;
+    partitions: number[];
+  }
+}
+
+export const ConsumerGroupHeartbeatRequest = message<ConsumerGroupHeartbeatRequestData>('ConsumerGroupHeartbeatRequest', 68, '0-1', '0+', [
   ['groupId', 'string', '0+'],
   ['memberId', 'string', '0+'],
   ['memberEpoch', 'int32', '0+'],
@@ -19,7 +39,27 @@ export const ConsumerGroupHeartbeatRequest = message('ConsumerGroupHeartbeatRequ
   ]],
 ], true);
 
-export const ConsumerGroupHeartbeatResponse = message('ConsumerGroupHeartbeatResponse', 68, '0-1', '0+', [
+export interface ConsumerGroupHeartbeatResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: ConsumerGroupHeartbeatResponseData.Assignment | null;
+}
+
+export declare namespace ConsumerGroupHeartbeatResponseData {
+  interface TopicPartitions {
+    topicId: string;
+    partitions: number[];
+  }
+  interface Assignment {
+    topicPartitions: ConsumerGroupHeartbeatResponseData.TopicPartitions[];
+  }
+}
+
+export const ConsumerGroupHeartbeatResponse = message<ConsumerGroupHeartbeatResponseData>('ConsumerGroupHeartbeatResponse', 68, '0-1', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
   ['errorMessage', 'string', '0+', { nullable: '0+' }],

@@ -3,7 +3,19 @@
 
 import { message } from './schema.js';
 
-export const ConsumerProtocolAssignment = message('ConsumerProtocolAssignment', -1, '0-3', 'none', [
+export interface ConsumerProtocolAssignmentData {
+  assignedPartitions: ConsumerProtocolAssignmentData.TopicPartition[];
+  userData: Buffer | null;
+}
+
+export declare namespace ConsumerProtocolAssignmentData {
+  interface TopicPartition {
+    topic: string;
+    partitions: number[];
+  }
+}
+
+export const ConsumerProtocolAssignment = message<ConsumerProtocolAssignmentData>('ConsumerProtocolAssignment', -1, '0-3', 'none', [
   ['assignedPartitions', '[]', '0+', null, [
     ['topic', 'string', '0+'],
     ['partitions', '[]int32', '0+'],

@@ -3,7 +3,22 @@
 
 import { message } from './schema.js';
 
-export const ConsumerProtocolSubscription = message('ConsumerProtocolSubscription', -1, '0-3', 'none', [
+export interface ConsumerProtocolSubscriptionData {
+  topics: string[];
+  userData: Buffer | null;
+  ownedPartitions?: ConsumerProtocolSubscriptionData.TopicPartition[];
+  generationId?: number;
+  rackId?: string | null;
+}
+
+export declare namespace ConsumerProtocolSubscriptionData {
+  interface TopicPartition {
+    topic: string;
+    partitions: number[];
+  }
+}
+
+export const ConsumerProtocolSubscription = message<ConsumerProtocolSubscriptionData>('ConsumerProtocolSubscription', -1, '0-3', 'none', [
   ['topics', '[]string', '0+'],
   ['userData', 'bytes', '0+', { nullable: '0+' }],
   ['ownedPartitions', '[]', '1+', null, [

@@ -3,7 +3,24 @@
 
 import { message } from './schema.js';
 
-export const CreatePartitionsRequest = message('CreatePartitionsRequest', 37, '0-3', '2+', [
+export interface CreatePartitionsRequestData {
+  topics: CreatePartitionsRequestData.CreatePartitionsTopic[];
+  timeoutMs: number;
+  validateOnly: boolean;
+}
+
+export declare namespace CreatePartitionsRequestData {
+  interface CreatePartitionsAssignment {
+    brokerIds: number[];
+  }
+  interface CreatePartitionsTopic {
+    name: string;
+    count: number;
+    assignments: CreatePartitionsRequestData.CreatePartitionsAssignment[] | null;
+  }
+}
+
+export const CreatePartitionsRequest = message<CreatePartitionsRequestData>('CreatePartitionsRequest', 37, '0-3', '2+', [
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
     ['count', 'int32', '0+'],
@@ -15,7 +32,20 @@ export const CreatePartitionsRequest = message('CreatePartitionsRequest', 37, '0
   ['validateOnly', 'bool', '0+'],
 ]);
 
-export const CreatePartitionsResponse = message('CreatePartitionsResponse', 37, '0-3', '2+', [
+export interface CreatePartitionsResponseData {
+  throttleTimeMs: number;
+  results: CreatePartitionsResponseData.CreatePartitionsTopicResult[];
+}
+
+export declare namespace CreatePartitionsResponseData {
+  interface CreatePartitionsTopicResult {
+    name: string;
+    errorCode: number;
+    errorMessage: string | null;
+  }
+}
+
+export const CreatePartitionsResponse = message<CreatePartitionsResponseData>('CreatePartitionsResponse', 37, '0-3', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['results', '[]', '0+', null, [
     ['name', 'string', '0+'],

@@ -3,7 +3,31 @@
 
 import { message } from './schema.js';
 
-export const CreateTopicsRequest = message('CreateTopicsRequest', 19, '0-7', '5+', [
+export interface CreateTopicsRequestData {
+  topics: CreateTopicsRequestData.CreatableTopic[];
+  timeoutMs: number;
+  validateOnly?: boolean;
+}
+
+export declare namespace CreateTopicsRequestData {
+  interface CreatableReplicaAssignment {
+    partitionIndex: number;
+    brokerIds: number[];
+  }
+  interface CreatableTopicConfig {
+    name: string;
+    value: string | null;
+  }
+  interface CreatableTopic {
+    name: string;
+    numPartitions: number;
+    replicationFactor: number;
+    assignments: CreateTopicsRequestData.CreatableReplicaAssignment[];
+    configs: CreateTopicsRequestData.CreatableTopicConfig[];
+  }
+}
+
+export const CreateTopicsRequest = message<CreateTopicsRequestData>('CreateTopicsRequest', 19, '0-7', '5+', [
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
     ['numPartitions', 'int32', '0+'],
@@ -21,7 +45,32 @@ export const CreateTopicsRequest = message('CreateTopicsRequest', 19, '0-7', '5+
   ['validateOnly', 'bool', '1+'],
 ]);
 
-export const CreateTopicsResponse = message('CreateTopicsResponse', 19, '0-7', '5+', [
+export interface CreateTopicsResponseData {
+  throttleTimeMs?: number;
+  topics: CreateTopicsResponseData.CreatableTopicResult[];
+}
+
+export declare namespace CreateTopicsResponseData {
+  interface CreatableTopicConfigs {
+    name: string;
+    value: string | null;
+    readOnly: boolean;
+    configSource: number;
+    isSensitive: boolean;
+  }
+  interface CreatableTopicResult {
+    name: string;
+    topicId?: string;
+    errorCode: number;
+    errorMessage?: string | null;
+    topicConfigErrorCode?: number;
+    numPartitions?: number;
+    replicationFactor?: number;
+    configs?: CreateTopicsResponseData.CreatableTopicConfigs[] | null;
+  }
+}
+
+export const CreateTopicsResponse = message<CreateTopicsResponseData>('CreateTopicsResponse', 19, '0-7', '5+', [
   ['throttleTimeMs', 'int32', '2+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

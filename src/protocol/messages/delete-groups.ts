@@ -3,11 +3,27 @@
 
 import { message } from './schema.js';
 
-export const DeleteGroupsRequest = message('DeleteGroupsRequest', 42, '0-2', '2+', [
+export interface DeleteGroupsRequestData {
+  groupsNames: string[];
+}
+
+export const DeleteGroupsRequest = message<DeleteGroupsRequestData>('DeleteGroupsRequest', 42, '0-2', '2+', [
   ['groupsNames', '[]string', '0+'],
 ]);
 
-export const DeleteGroupsResponse = message('DeleteGroupsResponse', 42, '0-2', '2+', [
+export interface DeleteGroupsResponseData {
+  throttleTimeMs: number;
+  results: DeleteGroupsResponseData.DeletableGroupResult[];
+}
+
+export declare namespace DeleteGroupsResponseData {
+  interface DeletableGroupResult {
+    groupId: string;
+    errorCode: number;
+  }
+}
+
+export const DeleteGroupsResponse = message<DeleteGroupsResponseData>('DeleteGroupsResponse', 42, '0-2', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['results', '[]', '0+', null, [
     ['groupId', 'string', '0+'],

@@ -3,7 +3,23 @@
 
 import { message } from './schema.js';
 
-export const DeleteRecordsRequest = message('DeleteRecordsRequest', 21, '0-2', '2+', [
+export interface DeleteRecordsRequestData {
+  topics: DeleteRecordsRequestData.DeleteRecordsTopic[];
+  timeoutMs: number;
+}
+
+export declare namespace DeleteRecordsRequestData {
+  interface DeleteRecordsPartition {
+    partitionIndex: number;
+    offset: number;
+  }
+  interface DeleteRecordsTopic {
+    name: string;
+    partitions: DeleteRecordsRequestData.DeleteRecordsPartition[];
+  }
+}
+
+export const DeleteRecordsRequest = message<DeleteRecordsRequestData>('DeleteRecordsRequest', 21, '0-2', '2+', [
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
     ['partitions', '[]', '0+', null, [
@@ -14,7 +30,24 @@ export const DeleteRecordsRequest = message('DeleteRecordsRequest', 21, '0-2', '
   ['timeoutMs', 'int32', '0+'],
 ]);
 
-export const DeleteRecordsResponse = message('DeleteRecordsResponse', 21, '0-2', '2+', [
+export interface DeleteRecordsResponseData {
+  throttleTimeMs: number;
+  topics: DeleteRecordsResponseData.DeleteRecordsTopicResult[];
+}
+
+export declare namespace DeleteRecordsResponseData {
+  interface DeleteRecordsPartitionResult {
+    partitionIndex: number;
+    lowWatermark: number;
+    errorCode: number;
+  }
+  interface DeleteRecordsTopicResult {
+    name: string;
+    partitions: DeleteRecordsResponseData.DeleteRecordsPartitionResult[];
+  }
+}
+
+export const DeleteRecordsResponse = message<DeleteRecordsResponseData>('DeleteRecordsResponse', 21, '0-2', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

@@ -3,7 +3,20 @@
 
 import { message } from './schema.js';
 
-export const DeleteTopicsRequest = message('DeleteTopicsRequest', 20, '0-6', '4+', [
+export interface DeleteTopicsRequestData {
+  topics?: DeleteTopicsRequestData.DeleteTopicState[];
+  topicNames?: string[];
+  timeoutMs: number;
+}
+
+export declare namespace DeleteTopicsRequestData {
+  interface DeleteTopicState {
+    name: string | null;
+    topicId: string;
+  }
+}
+
+export const DeleteTopicsRequest = message<DeleteTopicsRequestData>('DeleteTopicsRequest', 20, '0-6', '4+', [
   ['topics', '[]', '6+', null, [
     ['name', 'string', '6+', { nullable: '6+' }],
     ['topicId', 'uuid', '6+'],
@@ -12,7 +25,21 @@ export const DeleteTopicsRequest = message('DeleteTopicsRequest', 20, '0-6', '4+
   ['timeoutMs', 'int32', '0+'],
 ]);
 
-export const DeleteTopicsResponse = message('DeleteTopicsResponse', 20, '0-6', '4+', [
+export interface DeleteTopicsResponseData {
+  throttleTimeMs?: number;
+  responses: DeleteTopicsResponseData.DeletableTopicResult[];
+}
+
+export declare namespace DeleteTopicsResponseData {
+  interface DeletableTopicResult {
+    name: string | null;
+    topicId?: string;
+    errorCode: number;
+    errorMessage?: string | null;
+  }
+}
+
+export const DeleteTopicsResponse = message<DeleteTopicsResponseData>('DeleteTopicsResponse', 20, '0-6', '4+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['responses', '[]', '0+', null, [
     ['name', 'string', '0+', { nullable: '6+' }],

@@ -3,12 +3,37 @@
 
 import { message } from './schema.js';
 
-export const DescribeClusterRequest = message('DescribeClusterRequest', 60, '0-1', '0+', [
+export interface DescribeClusterRequestData {
+  includeClusterAuthorizedOperations: boolean;
+  endpointType?: number;
+}
+
+export const DescribeClusterRequest = message<DescribeClusterRequestData>('DescribeClusterRequest', 60, '0-1', '0+', [
   ['includeClusterAuthorizedOperations', 'bool', '0+'],
   ['endpointType', 'int8', '1+', { default: 1 }],
 ]);
 
-export const DescribeClusterResponse = message('DescribeClusterResponse', 60, '0-1', '0+', [
+export interface DescribeClusterResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  errorMessage: string | null;
+  endpointType?: number;
+  clusterId: string;
+  controllerId: number;
+  brokers: DescribeClusterResponseData.DescribeClusterBroker[];
+  clusterAuthorizedOperations: number;
+}
+
+export declare namespace DescribeClusterResponseData {
+  interface DescribeClusterBroker {
+    brokerId: number;
+    host: string;
+    port: number;
+    rack: string | null;
+  }
+}
+
+export const DescribeClusterResponse = message<DescribeClusterResponseData>('DescribeClusterResponse', 60, '0-1', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
   ['errorMessage', 'string', '0+', { nullable: '0+' }],

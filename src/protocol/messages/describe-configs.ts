@@ -3,7 +3,21 @@
 
 import { message } from './schema.js';
 
-export const DescribeConfigsRequest = message('DescribeConfigsRequest', 32, '0-4', '4+', [
+export interface DescribeConfigsRequestData {
+  resources: DescribeConfigsRequestData.DescribeConfigsResource[];
+  includeSynonyms?: boolean;
+  includeDocumentation?: boolean;
+}
+
+export declare namespace DescribeConfigsRequestData {
+  interface DescribeConfigsResource {
+    resourceType: number;
+    resourceName: string;
+    configurationKeys: string[] | null;
+  }
+}
+
+export const DescribeConfigsRequest = message<DescribeConfigsRequestData>('DescribeConfigsRequest', 32, '0-4', '4+', [
   ['resources', '[]', '0+', null, [
     ['resourceType', 'int8', '0+'],
     ['resourceName', 'string', '0+'],
@@ -13,7 +27,38 @@ export const DescribeConfigsRequest = message('DescribeConfigsRequest', 32, '0-4
   ['includeDocumentation', 'bool', '3+'],
 ]);
 
-export const DescribeConfigsResponse = message('DescribeConfigsResponse', 32, '0-4', '4+', [
+export interface DescribeConfigsResponseData {
+  throttleTimeMs: number;
+  results: DescribeConfigsResponseData.DescribeConfigsResult[];
+}
+
+export declare namespace DescribeConfigsResponseData {
+  interface DescribeConfigsSynonym {
+    name: string;
+    value: string | null;
+    source: number;
+  }
+  interface DescribeConfigsResourceResult {
+    name: string;
+    value: string | null;
+    readOnly: boolean;
+    isDefault?: boolean;
+    configSource?: number;
+    isSensitive: boolean;
+    synonyms?: DescribeConfigsResponseData.DescribeConfigsSynonym[];
+    configType?: number;
+    documentation?: string | null;
+  }
+  interface DescribeConfigsResult {
+    errorCode: number;
+    errorMessage: string | null;
+    resourceType: number;
+    resourceName: string;
+    configs: DescribeConfigsResponseData.DescribeConfigsResourceResult[];
+  }
+}
+
+export const DescribeConfigsResponse = message<DescribeConfigsResponseData>('DescribeConfigsResponse', 32, '0-4', '4+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['results', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

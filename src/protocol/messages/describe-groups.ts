@@ -3,12 +3,42 @@
 
 import { message } from './schema.js';
 
-export const DescribeGroupsRequest = message('DescribeGroupsRequest', 15, '0-5', '5+', [
+export interface DescribeGroupsRequestData {
+  groups: string[];
+  includeAuthorizedOperations?: boolean;
+}
+
+export const DescribeGroupsRequest = message<DescribeGroupsRequestData>('DescribeGroupsRequest', 15, '0-5', '5+', [
   ['groups', '[]string', '0+'],
   ['includeAuthorizedOperations', 'bool', '3+'],
 ]);
 
-export const DescribeGroupsResponse = message('DescribeGroupsResponse', 15, '0-5', '5+', [
+export interface DescribeGroupsResponseData {
+  throttleTimeMs?: number;
+  groups: DescribeGroupsResponseData.DescribedGroup[];
+}
+
+export declare namespace DescribeGroupsResponseData {
+  interface DescribedGroupMember {
+    memberId: string;
+    groupInstanceId?: string | null;
+    clientId: string;
+    clientHost: string;
+    memberMetadata: Buffer;
+    memberAssignment: Buffer;
+  }
+  interface DescribedGroup {
+    errorCode: number;
+    groupId: string;
+    groupState: string;
+    protocolType: string;
+    protocolData: string;
+    members: DescribeGroupsResponseData.DescribedGroupMember[];
+    authorizedOperations?: number;
+  }
+}
+
+export const DescribeGroupsResponse = message<DescribeGroupsResponseData>('DescribeGroupsResponse', 15, '0-5', '5+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['groups', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

@@ -3,14 +3,51 @@
 
 import { message } from './schema.js';
 
-export const DescribeLogDirsRequest = message('DescribeLogDirsRequest', 35, '0-4', '2+', [
+export interface DescribeLogDirsRequestData {
+  topics: DescribeLogDirsRequestData.DescribableLogDirTopic[] | null;
+}
+
+export declare namespace DescribeLogDirsRequestData {
+  interface DescribableLogDirTopic {
+    topic: string;
+    partitions: number[];
+  }
+}
+
+export const DescribeLogDirsRequest = message<DescribeLogDirsRequestData>('DescribeLogDirsRequest', 35, '0-4', '2+', [
   ['topics', '[]', '0+', { nullable: '0+' }, [
     ['topic', 'string', '0+'],
     ['partitions', '[]int32', '0+'],
   ]],
 ]);
 
-export const DescribeLogDirsResponse = message('DescribeLogDirsResponse', 35, '0-4', '2+', [
+export interface DescribeLogDirsResponseData {
+  throttleTimeMs: number;
+  errorCode?: number;
+  results: DescribeLogDirsResponseData.DescribeLogDirsResult[];
+}
+
+export declare namespace DescribeLogDirsResponseData {
+  interface DescribeLogDirsPartition {
+    partitionIndex: number;
+    partitionSize: number;
+    offsetLag: number;
+    isFutureKey: boolean;
+  }
+  interface DescribeLogDirsTopic {
+    name: string;
+    partitions: DescribeLogDirsResponseData.DescribeLogDirsPartition[];
+  }
+  interface DescribeLogDirsResult {
+    errorCode: number;
+    logDir: string;
+    topics: DescribeLogDirsResponseData.DescribeLogDirsTopic[];
+    totalBytes?: number;
+    usableBytes?: number;
+  }
+}
+
+export const DescribeLogDirsResponse = message<DescribeLogDirsResponseData>('DescribeLogDirsResponse', 35, '0-4', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '3+'],
   ['results', '[]', '0+', null, [

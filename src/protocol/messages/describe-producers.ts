@@ -3,14 +3,51 @@
 
 import { message } from './schema.js';
 
-export const DescribeProducersRequest = message('DescribeProducersRequest', 61, '0', '0+', [
+export interface DescribeProducersRequestData {
+  topics: DescribeProducersRequestData.TopicRequest[];
+}
+
+export declare namespace DescribeProducersRequestData {
+  interface TopicRequest {
+    name: string;
+    partitionIndexes: number[];
+  }
+}
+
+export const DescribeProducersRequest = message<DescribeProducersRequestData>('DescribeProducersRequest', 61, '0', '0+', [
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
     ['partitionIndexes', '[]int32', '0+'],
   ]],
 ]);
 
-export const DescribeProducersResponse = message('DescribeProducersResponse', 61, '0', '0+', [
+export interface DescribeProducersResponseData {
+  throttleTimeMs: number;
+  topics: DescribeProducersResponseData.TopicResponse[];
+}
+
+export declare namespace DescribeProducersResponseData {
+  interface ProducerState {
+    producerId: number;
+    producerEpoch: number;
+    lastSequence: number;
+    lastTimestamp: number;
+    coordinatorEpoch: number;
+    currentTxnStartOffset: number;
+  }
+  interface PartitionResponse {
+    partitionIndex: number;
+    errorCode: number;
+    errorMessage: string | null;
+    activeProducers: DescribeProducersResponseData.ProducerState[];
+  }
+  interface TopicResponse {
+    name: string;
+    partitions: DescribeProducersResponseData.PartitionResponse[];
+  }
+}
+
+export const DescribeProducersResponse = message<DescribeProducersResponseData>('DescribeProducersResponse', 61, '0', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

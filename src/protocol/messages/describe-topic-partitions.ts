@@ -3,7 +3,23 @@
 
 import { message } from './schema.js';
 
-export const DescribeTopicPartitionsRequest = message('DescribeTopicPartitionsRequest', 75, '0', '0+', [
+export interface DescribeTopicPartitionsRequestData {
+  topics: DescribeTopicPartitionsRequestData.TopicRequest[];
+  responsePartitionLimit: number;
+  cursor: DescribeTopicPartitionsRequestData.Cursor | null;
+}
+
+export declare namespace DescribeTopicPartitionsRequestData {
+  interface TopicRequest {
+    name: string;
+  }
+  interface Cursor {
+    topicName: string;
+    partitionIndex: number;
+  }
+}
+
+export const DescribeTopicPartitionsRequest = message<DescribeTopicPartitionsRequestData>('DescribeTopicPartitionsRequest', 75, '0', '0+', [
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
   ]],
@@ -14,7 +30,39 @@ export const DescribeTopicPartitionsRequest = message('DescribeTopicPartitionsRe
   ]],
 ]);
 
-export const DescribeTopicPartitionsResponse = message('DescribeTopicPartitionsResponse', 75, '0', '0+', [
+export interface DescribeTopicPartitionsResponseData {
+  throttleTimeMs: number;
+  topics: DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic[];
+  nextCursor: DescribeTopicPartitionsResponseData.Cursor | null;
+}
+
+export declare namespace DescribeTopicPartitionsResponseData {
+  interface DescribeTopicPartitionsResponsePartition {
+    errorCode: number;
+    partitionIndex: number;
+    leaderId: number;
+    leaderEpoch: number;
+    replicaNodes: number[];
+    isrNodes: number[];
+    eligibleLeaderReplicas: number[] | null;
+    lastKnownElr: number[] | null;
+    offlineReplicas: number[];
+  }
+  interface DescribeTopicPartitionsResponseTopic {
+    errorCode: number;
+    name: string | null;
+    topicId: string;
+    isInternal: boolean;
+    partitions: DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition[];
+    topicAuthorizedOperations: number;
+  }
+  interface Cursor {
+    topicName: string;
+    partitionIndex: number;
+  }
+}
+
+export const DescribeTopicPartitionsResponse = message<DescribeTopicPartitionsResponseData>('DescribeTopicPartitionsResponse', 75, '0', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['topics', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

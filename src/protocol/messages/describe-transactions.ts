@@ -3,11 +3,37 @@
 
 import { message } from './schema.js';
 
-export const DescribeTransactionsRequest = message('DescribeTransactionsRequest', 65, '0', '0+', [
+export interface DescribeTransactionsRequestData {
+  transactionalIds: string[];
+}
+
+export const DescribeTransactionsRequest = message<DescribeTransactionsRequestData>('DescribeTransactionsRequest', 65, '0', '0+', [
   ['transactionalIds', '[]string', '0+'],
 ]);
 
-export const DescribeTransactionsResponse = message('DescribeTransactionsResponse', 65, '0', '0+', [
+export interface DescribeTransactionsResponseData {
+  throttleTimeMs: number;
+  transactionStates: DescribeTransactionsResponseData.TransactionState[];
+}
+
+export declare namespace DescribeTransactionsResponseData {
+  interface TopicData {
+    topic: string;
+    partitions: number[];
+  }
+  interface TransactionState {
+    errorCode: number;
+    transactionalId: string;
+    transactionState: string;
+    transactionTimeoutMs: number;
+    transactionStartTimeMs: number;
+    producerId: number;
+    producerEpoch: number;
+    topics: DescribeTransactionsResponseData.TopicData[];
+  }
+}
+
+export const DescribeTransactionsResponse = message<DescribeTransactionsResponseData>('DescribeTransactionsResponse', 65, '0', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['transactionStates', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

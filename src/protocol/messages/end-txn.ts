@@ -3,14 +3,28 @@
 
 import { message } from './schema.js';
 
-export const EndTxnRequest = message('EndTxnRequest', 26, '0-5', '3+', [
+export interface EndTxnRequestData {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  committed: boolean;
+}
+
+export const EndTxnRequest = message<EndTxnRequestData>('EndTxnRequest', 26, '0-5', '3+', [
   ['transactionalId', 'string', '0+'],
   ['producerId', 'int64', '0+'],
   ['producerEpoch', 'int16', '0+'],
   ['committed', 'bool', '0+'],
 ], true);
 
-export const EndTxnResponse = message('EndTxnResponse', 26, '0-5', '3+', [
+export interface EndTxnResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId?: number;
+  producerEpoch?: number;
+}
+
+export const EndTxnResponse = message<EndTxnResponseData>('EndTxnResponse', 26, '0-5', '3+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
   ['producerId', 'int64', '5+', { default: -1 }],

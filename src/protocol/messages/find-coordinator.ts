@@ -3,13 +3,40 @@
 
 import { message } from './schema.js';
 
-export const FindCoordinatorRequest = message('FindCoordinatorRequest', 10, '0-6', '3+', [
+export interface FindCoordinatorRequestData {
+  key?: string;
+  keyType?: number;
+  coordinatorKeys?: string[];
+}
+
+export const FindCoordinatorRequest = message<FindCoordinatorRequestData>('FindCoordinatorRequest', 10, '0-6', '3+', [
   ['key', 'string', '0-3'],
   ['keyType', 'int8', '1+'],
   ['coordinatorKeys', '[]string', '4+'],
 ]);
 
-export const FindCoordinatorResponse = message('FindCoordinatorResponse', 10, '0-6', '3+', [
+export interface FindCoordinatorResponseData {
+  throttleTimeMs?: number;
+  errorCode?: number;
+  errorMessage?: string | null;
+  nodeId?: number;
+  host?: string;
+  port?: number;
+  coordinators?: FindCoordinatorResponseData.Coordinator[];
+}
+
+export declare namespace FindCoordinatorResponseData {
+  interface Coordinator {
+    key: string;
+    nodeId: number;
+    host: string;
+    port: number;
+    errorCode: number;
+    errorMessage: string | null;
+  }
+}
+
+export const FindCoordinatorResponse = message<FindCoordinatorResponseData>('FindCoordinatorResponse', 10, '0-6', '3+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['errorCode', 'int16', '0-3'],
   ['errorMessage', 'string', '1-3', { nullable: '1-3' }],

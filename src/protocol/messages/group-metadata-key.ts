@@ -3,6 +3,10 @@
 
 import { message } from './schema.js';
 
-export const GroupMetadataKey = message('GroupMetadataKey', -1, '2', 'none', [
+export interface GroupMetadataKeyData {
+  group: string;
+}
+
+export const GroupMetadataKey = message<GroupMetadataKeyData>('GroupMetadataKey', -1, '2', 'none', [
   ['group', 'string', '2'],
 ]);

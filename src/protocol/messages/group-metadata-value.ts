@@ -3,7 +3,29 @@
 
 import { message } from './schema.js';
 
-export const GroupMetadataValue = message('GroupMetadataValue', -1, '0-4', '4+', [
+export interface GroupMetadataValueData {
+  protocolType: string;
+  generation: number;
+  protocol: string | null;
+  leader: string | null;
+  currentStateTimestamp?: number;
+  members: GroupMetadataValueData.MemberMetadata[];
+}
+
+export declare namespace GroupMetadataValueData {
+  interface MemberMetadata {
+    memberId: string;
+    groupInstanceId?: string | null;
+    clientId: string;
+    clientHost: string;
+    rebalanceTimeout?: number;
+    sessionTimeout: number;
+    subscription: Buffer;
+    assignment: Buffer;
+  }
+}
+
+export const GroupMetadataValue = message<GroupMetadataValueData>('GroupMetadataValue', -1, '0-4', '4+', [
   ['protocolType', 'string', '0+'],
   ['generation', 'int32', '0+'],
   ['protocol', 'string', '0+', { nullable: '0+' }],

@@ -3,14 +3,26 @@
 
 import { message } from './schema.js';
 
-export const HeartbeatRequest = message('HeartbeatRequest', 12, '0-4', '4+', [
+export interface HeartbeatRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+}
+
+export const HeartbeatRequest = message<HeartbeatRequestData>('HeartbeatRequest', 12, '0-4', '4+', [
   ['groupId', 'string', '0+'],
   ['generationId', 'int32', '0+'],
   ['memberId', 'string', '0+'],
   ['groupInstanceId', 'string', '3+', { nullable: '3+' }],
 ]);
 
-export const HeartbeatResponse = message('HeartbeatResponse', 12, '0-4', '4+', [
+export interface HeartbeatResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+}
+
+export const HeartbeatResponse = message<HeartbeatResponseData>('HeartbeatResponse', 12, '0-4', '4+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['errorCode', 'int16', '0+'],
 ]);

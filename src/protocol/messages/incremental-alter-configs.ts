@@ -3,7 +3,25 @@
 
 import { message } from './schema.js';
 
-export const IncrementalAlterConfigsRequest = message('IncrementalAlterConfigsRequest', 44, '0-1', '1+', [
+export interface IncrementalAlterConfigsRequestData {
+  resources: IncrementalAlterConfigsRequestData.AlterConfigsResource[];
+  validateOnly: boolean;
+}
+
+export declare namespace IncrementalAlterConfigsRequestData {
+  interface AlterableConfig {
+    name: string;
+    configOperation: number;
+    value: string | null;
+  }
+  interface AlterConfigsResource {
+    resourceType: number;
+    resourceName: string;
+    configs: IncrementalAlterConfigsRequestData.AlterableConfig[];
+  }
+}
+
+export const IncrementalAlterConfigsRequest = message<IncrementalAlterConfigsRequestData>('IncrementalAlterConfigsRequest', 44, '0-1', '1+', [
   ['resources', '[]', '0+', null, [
     ['resourceType', 'int8', '0+'],
     ['resourceName', 'string', '0+'],
@@ -16,7 +34,21 @@ export const IncrementalAlterConfigsRequest = message('IncrementalAlterConfigsRe
   ['validateOnly', 'bool', '0+'],
 ]);
 
-export const IncrementalAlterConfigsResponse = message('IncrementalAlterConfigsResponse', 44, '0-1', '1+', [
+export interface IncrementalAlterConfigsResponseData {
+  throttleTimeMs: number;
+  responses: IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse[];
+}
+
+export declare namespace IncrementalAlterConfigsResponseData {
+  interface AlterConfigsResourceResponse {
+    errorCode: number;
+    errorMessage: string | null;
+    resourceType: number;
+    resourceName: string;
+  }
+}
+
+export const IncrementalAlterConfigsResponse = message<IncrementalAlterConfigsResponseData>('IncrementalAlterConfigsResponse', 44, '0-1', '1+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['responses', '[]', '0+', null, [
     ['errorCode', 'int16', '0+'],

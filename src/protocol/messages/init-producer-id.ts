@@ -3,14 +3,28 @@
 
 import { message } from './schema.js';
 
-export const InitProducerIdRequest = message('InitProducerIdRequest', 22, '0-5', '2+', [
+export interface InitProducerIdRequestData {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+  producerId?: number;
+  producerEpoch?: number;
+}
+
+export const InitProducerIdRequest = message<InitProducerIdRequestData>('InitProducerIdRequest', 22, '0-5', '2+', [
   ['transactionalId', 'string', '0+', { nullable: '0+' }],
   ['transactionTimeoutMs', 'int32', '0+'],
   ['producerId', 'int64', '3+', { default: -1 }],
   ['producerEpoch', 'int16', '3+', { default: -1 }],
 ]);
 
-export const InitProducerIdResponse = message('InitProducerIdResponse', 22, '0-5', '2+', [
+export interface InitProducerIdResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export const InitProducerIdResponse = message<InitProducerIdResponseData>('InitProducerIdResponse', 22, '0-5', '2+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
   ['producerId', 'int64', '0+', { default: -1 }],

@@ -3,7 +3,25 @@
 
 import { message } from './schema.js';
 
-export const JoinGroupRequest = message('JoinGroupRequest', 11, '0-9', '6+', [
+export interface JoinGroupRequestData {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs?: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType: string;
+  protocols: JoinGroupRequestData.JoinGroupRequestProtocol[];
+  reason?: string | null;
+}
+
+export declare namespace JoinGroupRequestData {
+  interface JoinGroupRequestProtocol {
+    name: string;
+    metadata: Buffer;
+  }
+}
+
+export const JoinGroupRequest = message<JoinGroupRequestData>('JoinGroupRequest', 11, '0-9', '6+', [
   ['groupId', 'string', '0+'],
   ['sessionTimeoutMs', 'int32', '0+'],
   ['rebalanceTimeoutMs', 'int32', '1+', { default: -1 }],
@@ -17,7 +35,27 @@ export const JoinGroupRequest = message('JoinGroupRequest', 11, '0-9', '6+', [
   ['reason', 'string', '8+', { nullable: '8+' }],
 ]);
 
-export const JoinGroupResponse = message('JoinGroupResponse', 11, '0-9', '6+', [
+export interface JoinGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  generationId: number;
+  protocolType?: string | null;
+  protocolName: string | null;
+  leader: string;
+  skipAssignment?: boolean;
+  memberId: string;
+  members: JoinGroupResponseData.JoinGroupResponseMember[];
+}
+
+export declare namespace JoinGroupResponseData {
+  interface JoinGroupResponseMember {
+    memberId: string;
+    groupInstanceId?: string | null;
+    metadata: Buffer;
+  }
+}
+
+export const JoinGroupResponse = message<JoinGroupResponseData>('JoinGroupResponse', 11, '0-9', '6+', [
   ['throttleTimeMs', 'int32', '2+'],
   ['errorCode', 'int16', '0+'],
   ['generationId', 'int32', '0+', { default: -1 }],

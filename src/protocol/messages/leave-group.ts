@@ -3,7 +3,21 @@
 
 import { message } from './schema.js';
 
-export const LeaveGroupRequest = message('LeaveGroupRequest', 13, '0-5', '4+', [
+export interface LeaveGroupRequestData {
+  groupId: string;
+  memberId?: string;
+  members?: LeaveGroupRequestData.MemberIdentity[];
+}
+
+export declare namespace LeaveGroupRequestData {
+  interface MemberIdentity {
+    memberId: string;
+    groupInstanceId: string | null;
+    reason?: string | null;
+  }
+}
+
+export const LeaveGroupRequest = message<LeaveGroupRequestData>('LeaveGroupRequest', 13, '0-5', '4+', [
   ['groupId', 'string', '0+'],
   ['memberId', 'string', '0-2'],
   ['members', '[]', '3+', null, [
@@ -13,7 +27,21 @@ export const LeaveGroupRequest = message('LeaveGroupRequest', 13, '0-5', '4+', [
   ]],
 ]);
 
-export const LeaveGroupResponse = message('LeaveGroupResponse', 13, '0-5', '4+', [
+export interface LeaveGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  members?: LeaveGroupResponseData.MemberResponse[];
+}
+
+export declare namespace LeaveGroupResponseData {
+  interface MemberResponse {
+    memberId: string;
+    groupInstanceId: string | null;
+    errorCode: number;
+  }
+}
+
+export const LeaveGroupResponse = message<LeaveGroupResponseData>('LeaveGroupResponse', 13, '0-5', '4+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['errorCode', 'int16', '0+'],
   ['members', '[]', '3+', null, [

@@ -3,12 +3,32 @@
 
 import { message } from './schema.js';
 
-export const ListGroupsRequest = message('ListGroupsRequest', 16, '0-5', '3+', [
+export interface ListGroupsRequestData {
+  statesFilter?: string[];
+  typesFilter?: string[];
+}
+
+export const ListGroupsRequest = message<ListGroupsRequestData>('ListGroupsRequest', 16, '0-5', '3+', [
   ['statesFilter', '[]string', '4+'],
   ['typesFilter', '[]string', '5+'],
 ]);
 
-export const ListGroupsResponse = message('ListGroupsResponse', 16, '0-5', '3+', [
+export interface ListGroupsResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  groups: ListGroupsResponseData.ListedGroup[];
+}
+
+export declare namespace ListGroupsResponseData {
+  interface ListedGroup {
+    groupId: string;
+    protocolType: string;
+    groupState?: string;
+    groupType?: string;
+  }
+}
+
+export const ListGroupsResponse = message<ListGroupsResponseData>('ListGroupsResponse', 16, '0-5', '3+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['errorCode', 'int16', '0+'],
   ['groups', '[]', '0+', null, [

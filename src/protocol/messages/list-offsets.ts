@@ -3,7 +3,27 @@
 
 import { message } from './schema.js';
 
-export const ListOffsetsRequest = message('ListOffsetsRequest', 2, '0-10', '6+', [
+export interface ListOffsetsRequestData {
+  replicaId: number;
+  isolationLevel?: number;
+  topics: ListOffsetsRequestData.ListOffsetsTopic[];
+  timeoutMs?: number;
+}
+
+export declare namespace ListOffsetsRequestData {
+  interface ListOffsetsPartition {
+    partitionIndex: number;
+    currentLeaderEpoch?: number;
+    timestamp: number;
+    maxNumOffsets?: number;
+  }
+  interface ListOffsetsTopic {
+    name: string;
+    partitions: ListOffsetsRequestData.ListOffsetsPartition[];
+  }
+}
+
+export const ListOffsetsRequest = message<ListOffsetsRequestData>('ListOffsetsRequest', 2, '0-10', '6+', [
   ['replicaId', 'int32', '0+'],
   ['isolationLevel', 'int8', '2+'],
   ['topics', '[]', '0+', null, [
@@ -18,7 +38,27 @@ export const ListOffsetsRequest = message('ListOffsetsRequest', 2, '0-10', '6+',
   ['timeoutMs', 'int32', '10+'],
 ]);
 
-export const ListOffsetsResponse = message('ListOffsetsResponse', 2, '0-10', '6+', [
+export interface ListOffsetsResponseData {
+  throttleTimeMs?: number;
+  topics: ListOffsetsResponseData.ListOffsetsTopicResponse[];
+}
+
+export declare namespace ListOffsetsResponseData {
+  interface ListOffsetsPartitionResponse {
+    partitionIndex: number;
+    errorCode: number;
+    oldStyleOffsets?: number[];
+    timestamp?: number;
+    offset?: number;
+    leaderEpoch?: number;
+  }
+  interface ListOffsetsTopicResponse {
+    name: string;
+    partitions: ListOffsetsResponseData.ListOffsetsPartitionResponse[];
+  }
+}
+
+export const ListOffsetsResponse = message<ListOffsetsResponseData>('ListOffsetsResponse', 2, '0-10', '6+', [
   ['throttleTimeMs', 'int32', '2+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

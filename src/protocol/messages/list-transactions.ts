@@ -3,13 +3,34 @@
 
 import { message } from './schema.js';
 
-export const ListTransactionsRequest = message('ListTransactionsRequest', 66, '0-1', '0+', [
+export interface ListTransactionsRequestData {
+  stateFilters: string[];
+  producerIdFilters: number[];
+  durationFilter?: number;
+}
+
+export const ListTransactionsRequest = message<ListTransactionsRequestData>('ListTransactionsRequest', 66, '0-1', '0+', [
   ['stateFilters', '[]string', '0+'],
   ['producerIdFilters', '[]int64', '0+'],
   ['durationFilter', 'int64', '1+', { default: -1 }],
 ]);
 
-export const ListTransactionsResponse = message('ListTransactionsResponse', 66, '0-1', '0+', [
+export interface ListTransactionsResponseData {
+  throttleTimeMs: number;
+  errorCode: number;
+  unknownStateFilters: string[];
+  transactionStates: ListTransactionsResponseData.TransactionState[];
+}
+
+export declare namespace ListTransactionsResponseData {
+  interface TransactionState {
+    transactionalId: string;
+    producerId: number;
+    transactionState: string;
+  }
+}
+
+export const ListTransactionsResponse = message<ListTransactionsResponseData>('ListTransactionsResponse', 66, '0-1', '0+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['errorCode', 'int16', '0+'],
   ['unknownStateFilters', '[]string', '0+'],

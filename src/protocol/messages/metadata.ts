@@ -3,7 +3,21 @@
 
 import { message } from './schema.js';
 
-export const MetadataRequest = message('MetadataRequest', 3, '0-12', '9+', [
+export interface MetadataRequestData {
+  topics: MetadataRequestData.MetadataRequestTopic[] | null;
+  allowAutoTopicCreation?: boolean;
+  includeClusterAuthorizedOperations?: boolean;
+  includeTopicAuthorizedOperations?: boolean;
+}
+
+export declare namespace MetadataRequestData {
+  interface MetadataRequestTopic {
+    topicId?: string;
+    name: string | null;
+  }
+}
+
+export const MetadataRequest = message<MetadataRequestData>('MetadataRequest', 3, '0-12', '9+', [
   ['topics', '[]', '0+', { nullable: '1+' }, [
     ['topicId', 'uuid', '10+'],
     ['name', 'string', '0+', { nullable: '10+' }],
@@ -13,7 +27,42 @@ export const MetadataRequest = message('MetadataRequest', 3, '0-12', '9+', [
   ['includeTopicAuthorizedOperations', 'bool', '8+'],
 ]);
 
-export const MetadataResponse = message('MetadataResponse', 3, '0-12', '9+', [
+export interface MetadataResponseData {
+  throttleTimeMs?: number;
+  brokers: MetadataResponseData.MetadataResponseBroker[];
+  clusterId?: string | null;
+  controllerId?: number;
+  topics: MetadataResponseData.MetadataResponseTopic[];
+  clusterAuthorizedOperations?: number;
+}
+
+export declare namespace MetadataResponseData {
+  interface MetadataResponseBroker {
+    nodeId: number;
+    host: string;
+    port: number;
+    rack?: string | null;
+  }
+  interface MetadataResponsePartition {
+    errorCode: number;
+    partitionIndex: number;
+    leaderId: number;
+    leaderEpoch?: number;
+    replicaNodes: number[];
+    isrNodes: number[];
+    offlineReplicas?: number[];
+  }
+  interface MetadataResponseTopic {
+    errorCode: number;
+    name: string | null;
+    topicId?: string;
+    isInternal?: boolean;
+    partitions: MetadataResponseData.MetadataResponsePartition[];
+    topicAuthorizedOperations?: number;
+  }
+}
+
+export const MetadataResponse = message<MetadataResponseData>('MetadataResponse', 3, '0-12', '9+', [
   ['throttleTimeMs', 'int32', '3+'],
   ['brokers', '[]', '0+', null, [
     ['nodeId', 'int32', '0+'],

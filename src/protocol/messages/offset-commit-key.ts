@@ -3,7 +3,13 @@
 
 import { message } from './schema.js';
 
-export const OffsetCommitKey = message('OffsetCommitKey', -1, '0-1', 'none', [
+export interface OffsetCommitKeyData {
+  group: string;
+  topic: string;
+  partition: number;
+}
+
+export const OffsetCommitKey = message<OffsetCommitKeyData>('OffsetCommitKey', -1, '0-1', 'none', [
   ['group', 'string', '0-1'],
   ['topic', 'string', '0-1'],
   ['partition', 'int32', '0-1'],

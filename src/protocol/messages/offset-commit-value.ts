@@ -3,7 +3,15 @@
 
 import { message } from './schema.js';
 
-export const OffsetCommitValue = message('OffsetCommitValue', -1, '0-4', '4+', [
+export interface OffsetCommitValueData {
+  offset: number;
+  leaderEpoch?: number;
+  metadata: string;
+  commitTimestamp: number;
+  expireTimestamp?: number;
+}
+
+export const OffsetCommitValue = message<OffsetCommitValueData>('OffsetCommitValue', -1, '0-4', '4+', [
   ['offset', 'int64', '0+'],
   ['leaderEpoch', 'int32', '3+', { default: -1 }],
   ['metadata', 'string', '0+'],

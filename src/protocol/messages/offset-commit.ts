@@ -3,7 +3,30 @@
 
 import { message } from './schema.js';
 
-export const OffsetCommitRequest = message('OffsetCommitRequest', 8, '0-9', '8+', [
+export interface OffsetCommitRequestData {
+  groupId: string;
+  generationIdOrMemberEpoch?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+  retentionTimeMs?: number;
+  topics: OffsetCommitRequestData.OffsetCommitRequestTopic[];
+}
+
+export declare namespace OffsetCommitRequestData {
+  interface OffsetCommitRequestPartition {
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch?: number;
+    commitTimestamp?: number;
+    committedMetadata: string | null;
+  }
+  interface OffsetCommitRequestTopic {
+    name: string;
+    partitions: OffsetCommitRequestData.OffsetCommitRequestPartition[];
+  }
+}
+
+export const OffsetCommitRequest = message<OffsetCommitRequestData>('OffsetCommitRequest', 8, '0-9', '8+', [
   ['groupId', 'string', '0+'],
   ['generationIdOrMemberEpoch', 'int32', '1+', { default: -1 }],
   ['memberId', 'string', '1+'],
@@ -21,7 +44,23 @@ export const OffsetCommitRequest = message('OffsetCommitRequest', 8, '0-9', '8+'
   ]],
 ]);
 
-export const OffsetCommitResponse = message('OffsetCommitResponse', 8, '0-9', '8+', [
+export interface OffsetCommitResponseData {
+  throttleTimeMs?: number;
+  topics: OffsetCommitResponseData.OffsetCommitResponseTopic[];
+}
+
+export declare namespace OffsetCommitResponseData {
+  interface OffsetCommitResponsePartition {
+    partitionIndex: number;
+    errorCode: number;
+  }
+  interface OffsetCommitResponseTopic {
+    name: string;
+    partitions: OffsetCommitResponseData.OffsetCommitResponsePartition[];
+  }
+}
+
+export const OffsetCommitResponse = message<OffsetCommitResponseData>('OffsetCommitResponse', 8, '0-9', '8+', [
   ['throttleTimeMs', 'int32', '3+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

@@ -3,7 +3,22 @@
 
 import { message } from './schema.js';
 
-export const OffsetDeleteRequest = message('OffsetDeleteRequest', 47, '0', 'none', [
+export interface OffsetDeleteRequestData {
+  groupId: string;
+  topics: OffsetDeleteRequestData.OffsetDeleteRequestTopic[];
+}
+
+export declare namespace OffsetDeleteRequestData {
+  interface OffsetDeleteRequestPartition {
+    partitionIndex: number;
+  }
+  interface OffsetDeleteRequestTopic {
+    name: string;
+    partitions: OffsetDeleteRequestData.OffsetDeleteRequestPartition[];
+  }
+}
+
+export const OffsetDeleteRequest = message<OffsetDeleteRequestData>('OffsetDeleteRequest', 47, '0', 'none', [
   ['groupId', 'string', '0+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],
@@ -13,7 +28,24 @@ export const OffsetDeleteRequest = message('OffsetDeleteRequest', 47, '0', 'none
   ]],
 ]);
 
-export const OffsetDeleteResponse = message('OffsetDeleteResponse', 47, '0', 'none', [
+export interface OffsetDeleteResponseData {
+  errorCode: number;
+  throttleTimeMs: number;
+  topics: OffsetDeleteResponseData.OffsetDeleteResponseTopic[];
+}
+
+export declare namespace OffsetDeleteResponseData {
+  interface OffsetDeleteResponsePartition {
+    partitionIndex: number;
+    errorCode: number;
+  }
+  interface OffsetDeleteResponseTopic {
+    name: string;
+    partitions: OffsetDeleteResponseData.OffsetDeleteResponsePartition[];
+  }
+}
+
+export const OffsetDeleteResponse = message<OffsetDeleteResponseData>('OffsetDeleteResponse', 47, '0', 'none', [
   ['errorCode', 'int16', '0+'],
   ['throttleTimeMs', 'int32', '0+'],
   ['topics', '[]', '0+', null, [

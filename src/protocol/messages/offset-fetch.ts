@@ -3,7 +3,31 @@
 
 import { message } from './schema.js';
 
-export const OffsetFetchRequest = message('OffsetFetchRequest', 9, '0-9', '6+', [
+export interface OffsetFetchRequestData {
+  groupId?: string;
+  topics?: OffsetFetchRequestData.OffsetFetchRequestTopic[] | null;
+  groups?: OffsetFetchRequestData.OffsetFetchRequestGroup[];
+  requireStable?: boolean;
+}
+
+export declare namespace OffsetFetchRequestData {
+  interface OffsetFetchRequestTopic {
+    name: string;
+    partitionIndexes: number[];
+  }
+  interface OffsetFetchRequestTopics {
+    name: string;
+    partitionIndexes: number[];
+  }
+  interface OffsetFetchRequestGroup {
+    groupId: string;
+    memberId?: string | null;
+    memberEpoch?: number;
+    topics: OffsetFetchRequestData.OffsetFetchRequestTopics[] | null;
+  }
+}
+
+export const OffsetFetchRequest = message<OffsetFetchRequestData>('OffsetFetchRequest', 9, '0-9', '6+', [
   ['groupId', 'string', '0-7'],
   ['topics', '[]', '0-7', { nullable: '2-7' }, [
     ['name', 'string', '0-7'],
@@ -21,7 +45,44 @@ export const OffsetFetchRequest = message('OffsetFetchRequest', 9, '0-9', '6+', 
   ['requireStable', 'bool', '7+'],
 ]);
 
-export const OffsetFetchResponse = message('OffsetFetchResponse', 9, '0-9', '6+', [
+export interface OffsetFetchResponseData {
+  throttleTimeMs?: number;
+  topics?: OffsetFetchResponseData.OffsetFetchResponseTopic[];
+  errorCode?: number;
+  groups?: OffsetFetchResponseData.OffsetFetchResponseGroup[];
+}
+
+export declare namespace OffsetFetchResponseData {
+  interface OffsetFetchResponsePartition {
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch?: number;
+    metadata: string | null;
+    errorCode: number;
+  }
+  interface OffsetFetchResponseTopic {
+    name: string;
+    partitions: OffsetFetchResponseData.OffsetFetchResponsePartition[];
+  }
+  interface OffsetFetchResponsePartitions {
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch: number;
+    metadata: string | null;
+    errorCode: number;
+  }
+  interface OffsetFetchResponseTopics {
+    name: string;
+    partitions: OffsetFetchResponseData.OffsetFetchResponsePartitions[];
+  }
+  interface OffsetFetchResponseGroup {
+    groupId: string;
+    topics: OffsetFetchResponseData.OffsetFetchResponseTopics[];
+    errorCode: number;
+  }
+}
+
+export const OffsetFetchResponse = message<OffsetFetchResponseData>('OffsetFetchResponse', 9, '0-9', '6+', [
   ['throttleTimeMs', 'int32', '3+'],
   ['topics', '[]', '0-7', null, [
     ['name', 'string', '0-7'],

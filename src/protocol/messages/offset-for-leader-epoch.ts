@@ -3,7 +3,24 @@
 
 import { message } from './schema.js';
 
-export const OffsetForLeaderEpochRequest = message('OffsetForLeaderEpochRequest', 23, '0-4', '4+', [
+export interface OffsetForLeaderEpochRequestData {
+  replicaId?: number;
+  topics: OffsetForLeaderEpochRequestData.OffsetForLeaderTopic[];
+}
+
+export declare namespace OffsetForLeaderEpochRequestData {
+  interface OffsetForLeaderPartition {
+    partition: number;
+    currentLeaderEpoch?: number;
+    leaderEpoch: number;
+  }
+  interface OffsetForLeaderTopic {
+    topic: string;
+    partitions: OffsetForLeaderEpochRequestData.OffsetForLeaderPartition[];
+  }
+}
+
+export const OffsetForLeaderEpochRequest = message<OffsetForLeaderEpochRequestData>('OffsetForLeaderEpochRequest', 23, '0-4', '4+', [
   ['replicaId', 'int32', '3+', { default: -2 }],
   ['topics', '[]', '0+', null, [
     ['topic', 'string', '0+'],
@@ -15,7 +32,25 @@ export const OffsetForLeaderEpochRequest = message('OffsetForLeaderEpochRequest'
   ]],
 ]);
 
-export const OffsetForLeaderEpochResponse = message('OffsetForLeaderEpochResponse', 23, '0-4', '4+', [
+export interface OffsetForLeaderEpochResponseData {
+  throttleTimeMs?: number;
+  topics: OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult[];
+}
+
+export declare namespace OffsetForLeaderEpochResponseData {
+  interface EpochEndOffset {
+    errorCode: number;
+    partition: number;
+    leaderEpoch?: number;
+    endOffset: number;
+  }
+  interface OffsetForLeaderTopicResult {
+    topic: string;
+    partitions: OffsetForLeaderEpochResponseData.EpochEndOffset[];
+  }
+}
+
+export const OffsetForLeaderEpochResponse = message<OffsetForLeaderEpochResponseData>('OffsetForLeaderEpochResponse', 23, '0-4', '4+', [
   ['throttleTimeMs', 'int32', '2+'],
   ['topics', '[]', '0+', null, [
     ['topic', 'string', '0+'],

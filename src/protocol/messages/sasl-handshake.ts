@@ -3,11 +3,20 @@
 
 import { message } from './schema.js';
 
-export const SaslHandshakeRequest = message('SaslHandshakeRequest', 17, '0-1', 'none', [
+export interface SaslHandshakeRequestData {
+  mechanism: string;
+}
+
+export const SaslHandshakeRequest = message<SaslHandshakeRequestData>('SaslHandshakeRequest', 17, '0-1', 'none', [
   ['mechanism', 'string', '0+'],
 ]);
 
-export const SaslHandshakeResponse = message('SaslHandshakeResponse', 17, '0-1', 'none', [
+export interface SaslHandshakeResponseData {
+  errorCode: number;
+  mechanisms: string[];
+}
+
+export const SaslHandshakeResponse = message<SaslHandshakeResponseData>('SaslHandshakeResponse', 17, '0-1', 'none', [
   ['errorCode', 'int16', '0+'],
   ['mechanisms', '[]string', '0+'],
 ]);

@@ -57,7 +57,24 @@ export interface FieldSchema {
   readonly fields: readonly FieldSchema[] | null;
 }
 
-export interface MessageSchema {
+/**
+ * A records field's value: decoded, a view of the request's bytes; to encode, one buffer or
+ * several written one after the other (by reference, no copy).
+ */
+export type Records = Buffer | readonly Buffer[];
+
+/**
+ * A message as the decoder answers it: every field is there, a field of a version that lacks it
+ * holding its default, and records are one buffer (never the chunk list an encoder accepts).
+ * The generated `<Name>Data` types describe what may be encoded, over all versions.
+ */
+export type Decoded<T> = T extends Buffer ? T
+  : T extends readonly Buffer[] ? never
+  : T extends readonly (infer E)[] ? Decoded<E>[]
+  : T extends object ? { -readonly [K in keyof T]-?: Decoded<Exclude<T[K], undefined>> }
+  : T;
+
+export interface MessageSchema<T = unknown> {
   readonly name: string;
   /** -1 for data structures without an api key */
   readonly apiKey: number;
@@ -66,6 +83,8 @@ export interface MessageSchema {
   readonly flexibleFrom: number;
   readonly latestVersionUnstable: boolean;
   readonly fields: readonly FieldSchema[];
+  /** Never set: carries the message's type, `<Name>Data`, to the codec's callers. */
+  readonly __type?: T;
 }
 
 export const ZERO_UUID = '00000000000000000000000000000000';
@@ -121,14 +140,14 @@ function field(d: FieldDecl): FieldSchema {
 }
 
 /** Build a MessageSchema from its declaration (called once per message at module load). */
-export function message(
+export function message<T>(
   name: string,
   apiKey: number,
   validVersions: string,
   flexibleVersions: string,
   fields: readonly FieldDecl[],
   latestVersionUnstable = false,
-): MessageSchema {
+): MessageSchema<T> {
   const flex = parseVersions(flexibleVersions);
   return {
     name, apiKey,

@@ -3,7 +3,24 @@
 
 import { message } from './schema.js';
 
-export const SyncGroupRequest = message('SyncGroupRequest', 14, '0-5', '4+', [
+export interface SyncGroupRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | null;
+  protocolType?: string | null;
+  protocolName?: string | null;
+  assignments: SyncGroupRequestData.SyncGroupRequestAssignment[];
+}
+
+export declare namespace SyncGroupRequestData {
+  interface SyncGroupRequestAssignment {
+    memberId: string;
+    assignment: Buffer;
+  }
+}
+
+export const SyncGroupRequest = message<SyncGroupRequestData>('SyncGroupRequest', 14, '0-5', '4+', [
   ['groupId', 'string', '0+'],
   ['generationId', 'int32', '0+'],
   ['memberId', 'string', '0+'],
@@ -16,7 +33,15 @@ export const SyncGroupRequest = message('SyncGroupRequest', 14, '0-5', '4+', [
   ]],
 ]);
 
-export const SyncGroupResponse = message('SyncGroupResponse', 14, '0-5', '4+', [
+export interface SyncGroupResponseData {
+  throttleTimeMs?: number;
+  errorCode: number;
+  protocolType?: string | null;
+  protocolName?: string | null;
+  assignment: Buffer;
+}
+
+export const SyncGroupResponse = message<SyncGroupResponseData>('SyncGroupResponse', 14, '0-5', '4+', [
   ['throttleTimeMs', 'int32', '1+'],
   ['errorCode', 'int16', '0+'],
   ['protocolType', 'string', '5+', { nullable: '5+' }],

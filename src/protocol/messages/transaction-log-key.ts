@@ -3,6 +3,10 @@
 
 import { message } from './schema.js';
 
-export const TransactionLogKey = message('TransactionLogKey', -1, '0', 'none', [
+export interface TransactionLogKeyData {
+  transactionalId: string;
+}
+
+export const TransactionLogKey = message<TransactionLogKeyData>('TransactionLogKey', -1, '0', 'none', [
   ['transactionalId', 'string', '0'],
 ]);

@@ -3,7 +3,27 @@
 
 import { message } from './schema.js';
 
-export const TransactionLogValue = message('TransactionLogValue', -1, '0-1', '1+', [
+export interface TransactionLogValueData {
+  producerId: number;
+  previousProducerId?: number;
+  nextProducerId?: number;
+  producerEpoch: number;
+  transactionTimeoutMs: number;
+  transactionStatus: number;
+  transactionPartitions: TransactionLogValueData.PartitionsSchema[] | null;
+  transactionLastUpdateTimestampMs: number;
+  transactionStartTimestampMs: number;
+  clientTransactionVersion?: number;
+}
+
+export declare namespace TransactionLogValueData {
+  interface PartitionsSchema {
+    topic: string;
+    partitionIds: number[];
+  }
+}
+
+export const TransactionLogValue = message<TransactionLogValueData>('TransactionLogValue', -1, '0-1', '1+', [
   ['producerId', 'int64', '0+'],
   ['previousProducerId', 'int64', '1+', { tag: 0, default: -1 }],
   ['nextProducerId', 'int64', '1+', { tag: 1, default: -1 }],

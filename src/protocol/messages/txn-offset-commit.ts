@@ -3,7 +3,31 @@
 
 import { message } from './schema.js';
 
-export const TxnOffsetCommitRequest = message('TxnOffsetCommitRequest', 28, '0-4', '3+', [
+export interface TxnOffsetCommitRequestData {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId?: number;
+  memberId?: string;
+  groupInstanceId?: string | null;
+  topics: TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic[];
+}
+
+export declare namespace TxnOffsetCommitRequestData {
+  interface TxnOffsetCommitRequestPartition {
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch?: number;
+    committedMetadata: string | null;
+  }
+  interface TxnOffsetCommitRequestTopic {
+    name: string;
+    partitions: TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition[];
+  }
+}
+
+export const TxnOffsetCommitRequest = message<TxnOffsetCommitRequestData>('TxnOffsetCommitRequest', 28, '0-4', '3+', [
   ['transactionalId', 'string', '0+'],
   ['groupId', 'string', '0+'],
   ['producerId', 'int64', '0+'],
@@ -22,7 +46,23 @@ export const TxnOffsetCommitRequest = message('TxnOffsetCommitRequest', 28, '0-4
   ]],
 ]);
 
-export const TxnOffsetCommitResponse = message('TxnOffsetCommitResponse', 28, '0-4', '3+', [
+export interface TxnOffsetCommitResponseData {
+  throttleTimeMs: number;
+  topics: TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic[];
+}
+
+export declare namespace TxnOffsetCommitResponseData {
+  interface TxnOffsetCommitResponsePartition {
+    partitionIndex: number;
+    errorCode: number;
+  }
+  interface TxnOffsetCommitResponseTopic {
+    name: string;
+    partitions: TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition[];
+  }
+}
+
+export const TxnOffsetCommitResponse = message<TxnOffsetCommitResponseData>('TxnOffsetCommitResponse', 28, '0-4', '3+', [
   ['throttleTimeMs', 'int32', '0+'],
   ['topics', '[]', '0+', null, [
     ['name', 'string', '0+'],

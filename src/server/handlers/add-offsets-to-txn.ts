@@ -12,7 +12,7 @@ export const addOffsetsToTxn: ApiHandler = {
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const { groups, transactions } = ctx.broker;
+    const { groups, transactions } = ctx;
     const problem = groupRequestError(ctx, req.groupId as string);
     if (problem !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: problem };
     const ready = await groups.log.ensure();

@@ -10,7 +10,7 @@ interface TopicPartitions { name: string; partitions: number[] }
 interface TxnRequest { transactionalId: string; producerId: number; producerEpoch: number; verifyOnly: boolean; topics: TopicPartitions[] }
 
 async function addOne(ctx: RequestContext, t: TxnRequest) {
-  const { topics, transactions } = ctx.broker;
+  const { topics, transactions } = ctx;
   const unknown = (name: string, p: number): boolean => {
     const topic = topics.get(name);
     return topic === undefined || p < 0 || p >= topic.partitions;

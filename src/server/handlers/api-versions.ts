@@ -11,7 +11,7 @@ export const apiVersions: ApiHandler = {
   maxVersion: 4,
   handle: (ctx) => ({
     errorCode: ErrorCode.NONE,
-    apiKeys: ctx.broker.dispatcher.apiVersions(),
+    apiKeys: ctx.apiVersions(),
     throttleTimeMs: 0,
   }),
 };

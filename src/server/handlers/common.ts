@@ -28,7 +28,7 @@ export function repeated(names: readonly string[]): Set<string> {
 }
 
 export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
-  const { config } = ctx.broker;
+  const { config } = ctx;
   const l = config.advertisedListeners.find((a) => a.name === ctx.conn.listenerName) ?? config.advertisedListeners[0]!;
   return { nodeId: config.nodeId, host: l.host, port: l.port, rack: null };
 }
@@ -37,7 +37,7 @@ export function partitionLayout(ctx: RequestContext, topic: TopicInfo): {
   errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch: number;
   replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[];
 }[] {
-  const node = ctx.broker.config.nodeId;
+  const node = ctx.config.nodeId;
   return Array.from({ length: topic.partitions }, (_, p) => ({
     errorCode: 0, partitionIndex: p, leaderId: node, leaderEpoch: LEADER_EPOCH,
     replicaNodes: [node], isrNodes: [node], offlineReplicas: [],

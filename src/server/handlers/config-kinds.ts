@@ -13,18 +13,18 @@ import { refuse, ResourceType, type ConfigKind } from './config-resources.js';
 
 export const topicKind: ConfigKind = {
   own(ctx, name) {
-    const topic = ctx.broker.topics.get(name);
+    const topic = ctx.topics.get(name);
     return topic?.configs ?? refuse(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
   },
   keyType: (key) => (TOPIC_CONFIGS[key] === undefined ? undefined : TOPIC_CONFIGS[key].type === ConfigType.LIST ? 'list' : 'value'),
   unknownKey: (key) => `Unknown topic config name: ${key}`,
-  valueInEffect: (ctx, _name, own, key) => topicConfigValue(ctx.broker.config, own, key),
+  valueInEffect: (ctx, _name, own, key) => topicConfigValue(ctx.config, own, key),
   check(_ctx, _name, configs) {
     const problem = Object.entries(configs).map(([name, value]) => checkTopicConfig(name, value)).find((p) => p !== null);
     return problem === undefined ? null : refuse(ErrorCode.INVALID_CONFIG, problem);
   },
   async apply(ctx, name, configs) {
-    const outcome = await ctx.broker.cluster.alterTopicConfigs(name, { ...configs });
+    const outcome = await ctx.cluster.alterTopicConfigs(name, { ...configs });
     if (outcome.errorCode !== ErrorCode.NONE) return refuse(outcome.errorCode, outcome.errorMessage ?? '');
     ctx.conn.log.info({ topic: name, configs }, 'topic configs altered');
     return null;
@@ -33,17 +33,17 @@ export const topicKind: ConfigKind = {
 
 export const groupKind: ConfigKind = {
   own(ctx, name) {
-    return name === '' ? refuse(ErrorCode.INVALID_REQUEST, 'Group name must not be empty') : ctx.broker.groups.groupConfigs(name);
+    return name === '' ? refuse(ErrorCode.INVALID_REQUEST, 'Group name must not be empty') : ctx.groups.groupConfigs(name);
   },
   keyType: (key) => (GROUP_CONFIGS[key] === undefined ? undefined : 'value'),
   unknownKey: (key) => `Unknown group config name: ${key}`,
-  valueInEffect: (ctx, _name, own, key) => String(groupConfigValue(ctx.broker.config, own, key)),
+  valueInEffect: (ctx, _name, own, key) => String(groupConfigValue(ctx.config, own, key)),
   check(ctx, _name, configs) {
-    const problem = checkGroupConfigs(ctx.broker.config, configs);
+    const problem = checkGroupConfigs(ctx.config, configs);
     return problem === null ? null : refuse(ErrorCode.INVALID_CONFIG, problem);
   },
   async apply(ctx, name, configs) {
-    ctx.broker.groups.setGroupConfigs(name, configs);
+    ctx.groups.setGroupConfigs(name, configs);
     ctx.conn.log.info({ group: name, configs }, 'group configs altered');
     return null;
   },
@@ -51,23 +51,23 @@ export const groupKind: ConfigKind = {
 
 export const brokerKind: ConfigKind = {
   own(ctx, name) {
-    const id = String(ctx.broker.config.nodeId);
+    const id = String(ctx.config.nodeId);
     if (name !== '' && name !== id) return refuse(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${name}`);
-    return ctx.broker.dynamicConfigs.get(name);
+    return ctx.dynamicConfigs.get(name);
   },
   keyType: (key) => (KEYS.get(key) === undefined ? undefined : KEYS.get(key)!.type === 'list' ? 'list' : 'value'),
   unknownKey: unknownBrokerKey,
   valueInEffect(ctx, name, own, key) {
     const field = KEYS.get(key)?.field;
     if (field === null || field === undefined) return own[key] ?? null;
-    const value = effectiveConfig(ctx.broker.config.staticConfigs, ctx.broker.dynamicLevels({ name, configs: own }))[field];
+    const value = effectiveConfig(ctx.config.staticConfigs, ctx.dynamicConfigs.levels({ name, configs: own }))[field];
     return Array.isArray(value) ? value.join(',') : String(value);
   },
   check(ctx, name, configs) {
     const problem = checkDynamicConfigs(configs);
     if (problem !== null) return refuse(problem.kind === 'request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, problem.message);
     try {
-      effectiveConfig(ctx.broker.config.staticConfigs, ctx.broker.dynamicLevels({ name, configs }));
+      effectiveConfig(ctx.config.staticConfigs, ctx.dynamicConfigs.levels({ name, configs }));
       return null;
     } catch (err) {
       if (err instanceof ConfigError) return refuse(ErrorCode.INVALID_CONFIG, err.message);
@@ -75,7 +75,7 @@ export const brokerKind: ConfigKind = {
     }
   },
   async apply(ctx, name, configs) {
-    await ctx.broker.alterDynamicConfigs(name, configs);
+    await ctx.dynamicConfigs.alter(name, configs);
     ctx.conn.log.info({ broker: name === '' ? 'cluster default' : name, configs }, 'dynamic broker configs altered');
     return null;
   },

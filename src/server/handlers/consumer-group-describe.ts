@@ -13,7 +13,7 @@ export const consumerGroupDescribe: ApiHandler = {
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const { groups, topics } = ctx.broker;
+    const { groups, topics } = ctx;
     const described = (req.groupIds as string[]).map((groupId) => {
       const fail = (errorCode: number, errorMessage: string | null) => ({
         errorCode, errorMessage, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED,

@@ -19,7 +19,7 @@ export const consumerGroupHeartbeat: ApiHandler = {
   maxVersion: 1,
   handle(ctx, req) {
     const v = ctx.header.apiVersion;
-    const { groups, topics, config } = ctx.broker;
+    const { groups, topics, config } = ctx;
     const memberId = req.memberId as string;
     const memberEpoch = req.memberEpoch as number;
     const fail = (errorCode: number, errorMessage: string | null = null) => ({

@@ -22,8 +22,8 @@ export const createPartitions: ApiHandler = {
         results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` });
         continue;
       }
-      const before = ctx.broker.topics.get(t.name)?.partitions;
-      const outcome = await ctx.broker.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly === true);
+      const before = ctx.topics.get(t.name)?.partitions;
+      const outcome = await ctx.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly === true);
       if (outcome.errorCode === ErrorCode.NONE && req.validateOnly !== true) ctx.conn.log.info({ topic: t.name, from: before, partitions: t.count }, 'partitions added');
       results.push({ name: t.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage });
     }

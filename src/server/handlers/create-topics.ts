@@ -20,7 +20,7 @@ export const createTopics: ApiHandler = {
         results.push({ name: spec.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${spec.name} in the request.`, numPartitions: -1, replicationFactor: -1, configs: null });
         continue;
       }
-      const outcome = await ctx.broker.cluster.createTopic(spec, req.validateOnly === true);
+      const outcome = await ctx.cluster.createTopic(spec, req.validateOnly === true);
       const topic = outcome.topic;
       if (topic !== undefined && req.validateOnly !== true) ctx.conn.log.info({ topic: topic.name, partitions: topic.partitions }, 'topic created');
       results.push({

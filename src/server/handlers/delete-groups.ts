@@ -13,7 +13,7 @@ export const deleteGroups: ApiHandler = {
     const results = [];
     for (const groupId of req.groupsNames as string[]) {
       const problem = groupRequestError(ctx, groupId);
-      results.push({ groupId, errorCode: problem !== ErrorCode.NONE ? problem : await ctx.broker.groups.deleteGroup(groupId) });
+      results.push({ groupId, errorCode: problem !== ErrorCode.NONE ? problem : await ctx.groups.deleteGroup(groupId) });
     }
     return { throttleTimeMs: 0, results };
   },

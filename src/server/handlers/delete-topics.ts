@@ -9,7 +9,7 @@ export const deleteTopics: ApiHandler = {
   minVersion: 0,
   maxVersion: 6,
   async handle(ctx, req) {
-    const { topics } = ctx.broker;
+    const { topics } = ctx;
     const wanted: { name: string | null; topicId?: string }[] = ctx.header.apiVersion >= 6
       ? req.topics
       : (req.topicNames as string[]).map((name) => ({ name }));
@@ -21,7 +21,7 @@ export const deleteTopics: ApiHandler = {
         responses.push({ name: null, topicId: w.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' });
         continue;
       }
-      const outcome = await ctx.broker.cluster.deleteTopic(name);
+      const outcome = await ctx.cluster.deleteTopic(name);
       if (outcome.topic !== undefined) ctx.conn.log.info({ topic: name }, 'topic deleted');
       responses.push({ name, topicId: outcome.topic?.topicId ?? w.topicId, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage });
     }

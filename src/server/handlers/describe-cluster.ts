@@ -13,7 +13,7 @@ export const describeCluster: ApiHandler = {
   maxVersion: 1,
   handle(ctx, req) {
     const endpointType = ctx.header.apiVersion >= 1 ? (req.endpointType as number) : BROKERS_ENDPOINT;
-    const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.broker.clusterId, controllerId: ctx.broker.config.nodeId };
+    const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.clusterId, controllerId: ctx.config.nodeId };
     if (endpointType !== BROKERS_ENDPOINT) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only the brokers endpoint type is served', brokers: [], clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
     }

@@ -56,10 +56,10 @@ function describe(ctx: RequestContext, r: DescribeResource, options: Options): u
   // Null or an empty list: every config, as Kafka answers both.
   const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
   const wanted = (name: string): boolean => keys === null || keys.has(name);
-  const { config } = ctx.broker;
-  const levels = ctx.broker.dynamicLevels();
+  const { config } = ctx;
+  const levels = ctx.dynamicConfigs.levels();
   if (r.resourceType === ResourceType.TOPIC) {
-    const topic = ctx.broker.topics.get(r.resourceName);
+    const topic = ctx.topics.get(r.resourceName);
     if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${r.resourceName}' does not exist.` };
     return Object.keys(TOPIC_CONFIGS).filter(wanted).map((name) => topicEntry(config, levels, topic.configs, name, options));
   }
@@ -74,7 +74,7 @@ function describe(ctx: RequestContext, r: DescribeResource, options: Options): u
   }
   if (r.resourceType === ResourceType.GROUP) {
     if (r.resourceName === '') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty' };
-    const own = ctx.broker.groups.groupConfigs(r.resourceName);
+    const own = ctx.groups.groupConfigs(r.resourceName);
     return Object.keys(GROUP_CONFIGS).filter(wanted).map((name) => groupEntry(config, own, name, options));
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}.` };

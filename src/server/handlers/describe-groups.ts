@@ -20,7 +20,7 @@ export const describeGroups: ApiHandler = {
       const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as unknown[], authorizedOperations: withOps ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
       const problem = groupRequestError(ctx, groupId);
       if (problem !== ErrorCode.NONE) return { ...base, errorCode: problem };
-      const group = ctx.broker.groups.groups.get(groupId);
+      const group = ctx.groups.groups.get(groupId);
       if (group === undefined) return base;
       if (!(group instanceof ClassicGroup)) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       const chosen = group.state === 'Stable' || group.state === 'CompletingRebalance';

@@ -15,24 +15,23 @@ export const describeLogDirs: ApiHandler = {
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const { broker } = ctx;
     const asked = req.topics as RequestTopic[] | null;
     const wanted: Wanted[] = [];
     if (asked === null) {
-      for (const t of broker.topics.all()) for (let p = 0; p < t.partitions; p++) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
+      for (const t of ctx.topics.all()) for (let p = 0; p < t.partitions; p++) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
     } else {
       for (const a of asked) {
-        const t = broker.topics.get(a.topic);
+        const t = ctx.topics.get(a.topic);
         if (t === undefined) continue;
         for (const p of new Set(a.partitions)) if (p >= 0 && p < t.partitions) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
       }
     }
-    const sizes = await broker.shards.scatter<Wanted, number>(wanted, (w) => broker.cluster.shardFor(w.topic, w.partition),
+    const sizes = await ctx.partitions.scatter<Wanted, number>(wanted, (w) => ctx.partitions.shardFor(w.topic, w.partition),
       (list) => ({ op: 'sizes', keys: list.map((w) => partitionKey(w.topic, w.partition)) }));
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      results: broker.config.logDirs.map((logDir) => {
+      results: ctx.config.logDirs.map((logDir) => {
         const topics = new Map<string, { name: string; partitions: unknown[] }>();
         wanted.forEach((w, i) => {
           if (w.dir !== logDir || sizes[i]! < 0) return;

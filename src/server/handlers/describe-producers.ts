@@ -14,18 +14,17 @@ export const describeProducers: ApiHandler = {
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const { broker } = ctx;
     const topics = req.topics as RequestTopic[];
     const wanted: { key: string; shard: number }[] = [];
     const slots: number[][] = topics.map((t) => {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       return t.partitionIndexes.map((p) => {
         if (topic === undefined || p < 0 || p >= topic.partitions) return -1;
-        wanted.push({ key: partitionKey(t.name, p), shard: broker.cluster.shardFor(t.name, p) });
+        wanted.push({ key: partitionKey(t.name, p), shard: ctx.partitions.shardFor(t.name, p) });
         return wanted.length - 1;
       });
     });
-    const results = await broker.shards.scatter<typeof wanted[number], DescribeProducersResult>(
+    const results = await ctx.partitions.scatter<typeof wanted[number], DescribeProducersResult>(
       wanted, (w) => w.shard, (list) => ({ op: 'describeProducers', keys: list.map((w) => w.key) }),
     );
     return {

@@ -11,7 +11,7 @@ export const describeTopicPartitions: ApiHandler = {
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const { topics } = ctx.broker;
+    const { topics } = ctx;
     const names = (req.topics as { name: string }[]).length > 0
       ? [...new Set((req.topics as { name: string }[]).map((t) => t.name))].sort()
       : [...topics.all()].map((t) => t.name).sort();

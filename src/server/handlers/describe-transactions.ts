@@ -10,7 +10,7 @@ export const describeTransactions: ApiHandler = {
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const { transactions } = ctx.broker;
+    const { transactions } = ctx;
     return {
       throttleTimeMs: 0,
       transactionStates: (req.transactionalIds as string[]).map((transactionalId) => {

@@ -12,7 +12,7 @@ export const endTxn: ApiHandler = {
   maxVersion: 5,
   async handle(ctx, req) {
     ctx.conn.releaseBudget(ctx.frame);
-    const errorCode = await ctx.broker.transactions.endTxn(req.transactionalId as string, req.producerId as number, req.producerEpoch as number, req.committed as boolean);
+    const errorCode = await ctx.transactions.endTxn(req.transactionalId as string, req.producerId as number, req.producerEpoch as number, req.committed as boolean);
     const ok = errorCode === ErrorCode.NONE;
     return {
       throttleTimeMs: 0, errorCode: fencedAs(errorCode, ctx.header.apiVersion, 2),

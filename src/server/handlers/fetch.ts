@@ -41,7 +41,7 @@ export const fetch: ApiHandler = {
       topic: t.topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes,
     })));
     const forgotten = ((req.forgottenTopicsData ?? []) as ForgottenTopic[]).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, topicId: t.topicId, partition })));
-    const session = ctx.broker.fetchSessions.open(req.sessionId, req.sessionEpoch, requested, forgotten, byId);
+    const session = ctx.fetchSessions.open(req.sessionId, req.sessionEpoch, requested, forgotten, byId);
     if (!('targets' in session)) return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
 
     const isolationLevel: 0 | 1 = req.isolationLevel === 1 ? 1 : 0;
@@ -56,31 +56,31 @@ export const fetch: ApiHandler = {
       if (left <= 0) break;
       const keys = slots.map((s) => s.item!.key);
       ctx.conn.releaseBudget(ctx.frame);
-      const satisfied = await ctx.broker.purgatory.wait(keys, req.minBytes - got.bytes, left, (release) => ctx.conn.onClose(release));
+      const satisfied = await ctx.purgatory.wait(keys, req.minBytes - got.bytes, left, (release) => ctx.conn.onClose(release));
       if (ctx.conn.closed) return null;
       got = await read(ctx, slots, maxBytes);
       if (!satisfied) break;
     }
     const shown = session.incremental ? slots.filter(changed) : slots;
     // as Kafka's sessions do, so that partitions early in the order cannot take max_bytes every time
-    if (session.incremental) ctx.broker.fetchSessions.respondedLast(session.sessionId, shown.map((s) => s.target), byId);
+    if (session.incremental) ctx.fetchSessions.respondedLast(session.sessionId, shown.map((s) => s.target), byId);
     for (const s of shown) {
       if (s.result !== undefined) s.target.sent = { highWatermark: s.result.highWatermark, logStartOffset: s.result.logStartOffset };
-      if (hasData(s)) ctx.broker.metrics.countFetched(s.target.topic, s.result!.records!.length);
+      if (hasData(s)) ctx.metrics.countFetched(s.target.topic, s.result!.records!.length);
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId) };
   },
 };
 
 function plan(ctx: RequestContext, target: Slot['target'], byId: boolean, isolationLevel: 0 | 1): Slot {
-  const topic = byId ? ctx.broker.topics.getById(target.topicId) : ctx.broker.topics.get(target.topic);
+  const topic = byId ? ctx.topics.getById(target.topicId) : ctx.topics.get(target.topic);
   const slot: Slot = { target, errorCode: ErrorCode.NONE, shard: -1 };
   if (topic === undefined) slot.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   else if (target.partition < 0 || target.partition >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   else {
     target.topic = topic.name;
     target.topicId = topic.topicId;
-    slot.shard = ctx.broker.cluster.shardFor(topic.name, target.partition);
+    slot.shard = ctx.partitions.shardFor(topic.name, target.partition);
     slot.item = { key: partitionKey(topic.name, target.partition), fetchOffset: target.fetchOffset, maxBytes: target.maxBytes, isolationLevel, arena: true };
   }
   return slot;
@@ -107,7 +107,7 @@ const waitable = (slots: Slot[]): boolean => slots.length > 0 && slots.every((s)
 async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promise<{ bytes: number; full: boolean }> {
   for (const s of slots) s.release?.();
   const todo = slots.filter((s) => s.item !== undefined);
-  const results = todo.length === 0 ? [] : await ctx.broker.shards.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
+  const results = todo.length === 0 ? [] : await ctx.partitions.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
   let left = maxBytes;
   let bytes = 0;
   let minOneMessage = true;
@@ -147,7 +147,7 @@ function recordsOf(ctx: RequestContext, s: Slot, r: FetchResult): Buffer | null 
   const inArena = r.inArena;
   // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
   if (inArena === undefined) return r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
-  const arena = ctx.broker.shards.arenas[s.shard]!;
+  const arena = ctx.partitions.arenas[s.shard]!;
   let released = false;
   const release = (): void => {
     if (released) return;

@@ -19,7 +19,7 @@ async function lookup(ctx: RequestContext, key: string, keyType: number) {
   if (keyType === SHARE) return none(ErrorCode.INVALID_REQUEST, 'Share groups are not enabled.');
   if (keyType !== GROUP && keyType !== TRANSACTION) return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
   // The first lookup creates the coordinator's internal topic, as Kafka does.
-  const errorCode = await (keyType === GROUP ? ctx.broker.groups.log : ctx.broker.transactions.log).ensure();
+  const errorCode = await (keyType === GROUP ? ctx.groups.log : ctx.transactions.log).ensure();
   if (errorCode !== ErrorCode.NONE) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   return answer(ErrorCode.NONE, null);
 }

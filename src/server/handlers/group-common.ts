@@ -6,7 +6,7 @@ import type { RequestContext } from '../dispatcher.js';
 /** INVALID_GROUP_ID for an empty id, COORDINATOR_LOAD_IN_PROGRESS while loading, else NONE. */
 export function groupRequestError(ctx: RequestContext, groupId: string | null): number {
   if (groupId === null || groupId === '') return ErrorCode.INVALID_GROUP_ID;
-  return ctx.broker.groups.status;
+  return ctx.groups.status;
 }
 
 export function clientHost(ctx: RequestContext): string {

@@ -12,7 +12,7 @@ export const heartbeat: ApiHandler = {
   handle(ctx, req) {
     const problem = groupRequestError(ctx, req.groupId as string);
     if (problem !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: problem };
-    const group = ctx.broker.groups.classicGroup(req.groupId as string, false);
+    const group = ctx.groups.classicGroup(req.groupId as string, false);
     if (typeof group === 'number') return { throttleTimeMs: 0, errorCode: group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group };
     const instanceId = ctx.header.apiVersion >= 3 ? req.groupInstanceId as string | null : null;
     return { throttleTimeMs: 0, errorCode: group.heartbeat(req.memberId as string, instanceId, req.generationId as number) };

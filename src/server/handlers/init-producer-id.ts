@@ -25,7 +25,7 @@ export const initProducerId: ApiHandler = {
     const transactionalId = req.transactionalId as string | null;
     if (transactionalId === null) {
       try {
-        return answer({ errorCode: ErrorCode.NONE, producerId: ctx.broker.producerIds.generateProducerId(), producerEpoch: 0 });
+        return answer({ errorCode: ErrorCode.NONE, producerId: ctx.producerIds.generateProducerId(), producerEpoch: 0 });
       } catch (err) {
         // as Kafka when it has no block of ids: retriable, and the next request tries again
         ctx.conn.log.error({ err }, 'could not allocate a block of producer ids');
@@ -33,7 +33,7 @@ export const initProducerId: ApiHandler = {
       }
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
-    const r = await ctx.broker.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, expected);
+    const r = await ctx.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, expected);
     return answer({ ...r, errorCode: fencedAs(r.errorCode, ctx.header.apiVersion, 4) });
   },
 };

@@ -18,7 +18,7 @@ export const joinGroup: ApiHandler = {
       throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '',
       skipAssignment: false, memberId, members: [],
     });
-    const { config, groups } = ctx.broker;
+    const { config, groups } = ctx;
     const problem = groupRequestError(ctx, req.groupId as string);
     if (problem !== ErrorCode.NONE) return fail(problem);
     const sessionTimeoutMs = req.sessionTimeoutMs as number;

@@ -20,7 +20,7 @@ export const leaveGroup: ApiHandler = {
     });
     const problem = groupRequestError(ctx, req.groupId as string);
     if (problem !== ErrorCode.NONE) return answer(problem, []);
-    const group = ctx.broker.groups.classicGroup(req.groupId as string, false);
+    const group = ctx.groups.classicGroup(req.groupId as string, false);
     if (typeof group === 'number') {
       const code = group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group;
       return batch ? answer(ErrorCode.NONE, leaving.map(() => code)) : answer(code, []);

@@ -11,7 +11,7 @@ export const listGroups: ApiHandler = {
   maxVersion: 5,
   handle(ctx, req) {
     const v = ctx.header.apiVersion;
-    const { groups } = ctx.broker;
+    const { groups } = ctx;
     if (groups.status !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: groups.status, groups: [] };
     const states = new Set((v >= 4 ? req.statesFilter as string[] : []).map((s) => s.toLowerCase()));
     const types = new Set((v >= 5 ? req.typesFilter as string[] : []).map((s) => s.toLowerCase()));

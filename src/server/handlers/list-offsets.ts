@@ -23,7 +23,6 @@ export const listOffsets: ApiHandler = {
   minVersion: 0,
   maxVersion: 10,
   async handle(ctx, req) {
-    const { broker } = ctx;
     const topics = req.topics as ListTopic[];
     const version = ctx.header.apiVersion;
     const isolationLevel = version >= 2 ? (req.isolationLevel as number) : 0;
@@ -31,7 +30,7 @@ export const listOffsets: ApiHandler = {
     const shards: number[] = [];
     const answers: number[] = []; // index into items, or UNKNOWN, INVALID
     for (const t of topics) {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       for (const p of t.partitions) {
         if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           answers.push(UNKNOWN);
@@ -45,10 +44,10 @@ export const listOffsets: ApiHandler = {
         const item: ListOffsetsItem = { key: partitionKey(t.name, p.partitionIndex), timestamp: p.timestamp, isolationLevel };
         if (version === 0) item.maxNumOffsets = p.maxNumOffsets;
         items.push(item);
-        shards.push(broker.cluster.shardFor(t.name, p.partitionIndex));
+        shards.push(ctx.partitions.shardFor(t.name, p.partitionIndex));
       }
     }
-    const results = await broker.shards.scatter<ListOffsetsItem, ListOffsetsResult>(items, (_, i) => shards[i]!, (list) => ({ op: 'listOffsets', items: list }));
+    const results = await ctx.partitions.scatter<ListOffsetsItem, ListOffsetsResult>(items, (_, i) => shards[i]!, (list) => ({ op: 'listOffsets', items: list }));
     let a = 0;
     return {
       throttleTimeMs: 0,

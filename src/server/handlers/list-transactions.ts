@@ -10,7 +10,7 @@ export const listTransactions: ApiHandler = {
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
-    const { transactions } = ctx.broker;
+    const { transactions } = ctx;
     const states = req.stateFilters as string[];
     const producerIds = new Set(req.producerIdFilters as number[]);
     const duration = ctx.header.apiVersion >= 1 ? req.durationFilter as number : -1;

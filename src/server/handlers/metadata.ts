@@ -19,23 +19,22 @@ export const metadata: ApiHandler = {
   maxVersion: 12,
   async handle(ctx, req) {
     const version = ctx.header.apiVersion;
-    const { broker } = ctx;
     const requested = req.topics as RequestTopic[] | null;
     const allTopics = requested === null || (version === 0 && requested.length === 0);
-    const autoCreate = broker.config.autoCreateTopicsEnable && (version < 4 || req.allowAutoTopicCreation === true);
+    const autoCreate = ctx.config.autoCreateTopicsEnable && (version < 4 || req.allowAutoTopicCreation === true);
     const withOps = req.includeTopicAuthorizedOperations === true;
 
     const topics = [];
     if (allTopics) {
-      for (const t of broker.topics.all()) topics.push(describe(ctx, t, withOps));
+      for (const t of ctx.topics.all()) topics.push(describe(ctx, t, withOps));
     } else {
       for (const r of requested) topics.push(await lookup(ctx, r, autoCreate, withOps));
     }
     return {
       throttleTimeMs: 0,
       brokers: [advertisedEndpoint(ctx)],
-      clusterId: broker.clusterId,
-      controllerId: broker.config.nodeId,
+      clusterId: ctx.clusterId,
+      controllerId: ctx.config.nodeId,
       topics,
       // v8-10 (later versions ask DescribeCluster)
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
@@ -44,16 +43,15 @@ export const metadata: ApiHandler = {
 };
 
 async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean, withOps: boolean) {
-  const { broker } = ctx;
   if (r.name === null || r.name === undefined) {
-    const byId = r.topicId !== ZERO_UUID ? broker.topics.getById(r.topicId) : undefined;
+    const byId = r.topicId !== ZERO_UUID ? ctx.topics.getById(r.topicId) : undefined;
     if (byId !== undefined) return describe(ctx, byId, withOps);
     return failed(ErrorCode.UNKNOWN_TOPIC_ID, null, r.topicId);
   }
-  const known = broker.topics.get(r.name);
+  const known = ctx.topics.get(r.name);
   if (known !== undefined) return describe(ctx, known, withOps);
   if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, r.name);
-  const created = await broker.cluster.ensureTopic(r.name, broker.config.numPartitions);
+  const created = await ctx.cluster.ensureTopic(r.name, ctx.config.numPartitions);
   if (created.topic === undefined) return failed(created.errorCode, r.name);
   if (created.created === true) {
     const { clientId, apiVersion } = ctx.header;

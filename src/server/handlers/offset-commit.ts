@@ -20,7 +20,7 @@ export const offsetCommit: ApiHandler = {
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.header.apiVersion;
-    const { groups, topics, config } = ctx.broker;
+    const { groups, topics, config } = ctx;
     const groupId = req.groupId as string;
     const requested = req.topics as CommitTopic[];
     const codes: number[][] = requested.map((t) => t.partitions.map((): number => ErrorCode.NONE));

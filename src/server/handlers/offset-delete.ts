@@ -15,7 +15,7 @@ export const offsetDelete: ApiHandler = {
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const { groups, topics } = ctx.broker;
+    const { groups, topics } = ctx;
     const groupId = req.groupId as string;
     const requested = req.topics as DeleteTopic[];
     const codes: number[][] = requested.map((t) => t.partitions.map((): number => ErrorCode.NONE));

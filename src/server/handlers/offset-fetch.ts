@@ -13,7 +13,7 @@ interface FetchTopic { name: string; partitionIndexes: number[] }
 interface GroupQuery { groupId: string; memberId: string | null; memberEpoch: number; topics: FetchTopic[] | null }
 
 function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean) {
-  const { groups } = ctx.broker;
+  const { groups } = ctx;
   let errorCode = groupRequestError(ctx, q.groupId);
   const group = groups.groups.get(q.groupId);
   if (errorCode === ErrorCode.NONE && group instanceof ConsumerGroup && (q.memberId !== null || q.memberEpoch >= 0)) {

@@ -17,19 +17,18 @@ export interface PartitionTasks<P, I, R> {
 export async function askPartitions<P, I, R>(
   ctx: RequestContext, topics: { name: string; partitions: P[] }[], spec: PartitionTasks<P, I, R>,
 ): Promise<R[][]> {
-  const { broker } = ctx;
   const items: { item: I; shard: number }[] = [];
   const answers: (R | number)[][] = topics.map((t) => {
-    const topic = broker.topics.get(t.name);
+    const topic = ctx.topics.get(t.name);
     return t.partitions.map((p) => {
       const early = spec.early(topic, p);
       if (early !== null) return early;
       const index = spec.index(p);
-      items.push({ item: spec.item(partitionKey(t.name, index), p), shard: broker.cluster.shardFor(t.name, index) });
+      items.push({ item: spec.item(partitionKey(t.name, index), p), shard: ctx.partitions.shardFor(t.name, index) });
       return items.length - 1;
     });
   });
-  const results = await broker.shards.scatter<typeof items[number], R>(items, (i) => i.shard, (list) => spec.task(list.map((i) => i.item)));
+  const results = await ctx.partitions.scatter<typeof items[number], R>(items, (i) => i.shard, (list) => spec.task(list.map((i) => i.item)));
   return answers.map((ps) => ps.map((a) => (typeof a === 'number' ? results[a]! : a)));
 }
 

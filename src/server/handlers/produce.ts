@@ -46,7 +46,6 @@ export const produce: ApiHandler = {
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx, req) {
-    const { broker } = ctx;
     const acks = req.acks as number;
     const topicData = req.topicData as TopicData[];
     if (ctx.header.apiVersion < RECORD_BATCH_FROM) return oldMessageFormat(ctx, acks, topicData);
@@ -56,29 +55,29 @@ export const produce: ApiHandler = {
     const items: ProduceItem[] = [];
     const itemShards: number[] = [];
     topicData.forEach((t, ti) => {
-      const topic = broker.topics.get(t.name);
+      const topic = ctx.topics.get(t.name);
       t.partitionData.forEach((p, pi) => {
         const slot: Slot = { topic: ti, partition: pi, errorCode: ackError };
         slots.push(slot);
         if (slot.errorCode !== ErrorCode.NONE) return;
         if (topic === undefined || p.index < 0 || p.index >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.records === null || p.records.length === 0) slot.errorCode = ErrorCode.CORRUPT_MESSAGE;
-        else if (acks === -1 && minInsyncReplicas(broker.config, topic.configs) > 1) slot.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
+        else if (acks === -1 && minInsyncReplicas(ctx.config, topic.configs) > 1) slot.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
         else {
           // The records are a view of the frame's SharedArrayBuffer: the shard reads them in place.
           slot.item = {
             key: partitionKey(t.name, p.index), start: p.records.byteOffset, length: p.records.length,
-            maxMessageBytes: maxMessageBytes(broker.config, topic.configs), logAppendTime: usesLogAppendTime(broker.config, topic.configs),
-            compression: compressionCodec(broker.config, topic.configs), compacted: isCompacted(broker.config, topic.configs),
+            maxMessageBytes: maxMessageBytes(ctx.config, topic.configs), logAppendTime: usesLogAppendTime(ctx.config, topic.configs),
+            compression: compressionCodec(ctx.config, topic.configs), compacted: isCompacted(ctx.config, topic.configs),
           };
           items.push(slot.item);
-          itemShards.push(broker.cluster.shardFor(t.name, p.index));
+          itemShards.push(ctx.partitions.shardFor(t.name, p.index));
         }
       });
     });
 
     if (items.length > 0) {
-      const results = await broker.shards.scatter<ProduceItem, ProduceResult>(
+      const results = await ctx.partitions.scatter<ProduceItem, ProduceResult>(
         items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab!, items: list }), // Produce frames are always shared
       );
       let r = 0;
@@ -87,7 +86,7 @@ export const produce: ApiHandler = {
         const result = results[r++]!;
         slot.result = result;
         slot.errorCode = result.errorCode;
-        if (result.errorCode === ErrorCode.NONE) broker.purgatory.appended(slot.item.key, result.bytes);
+        if (result.errorCode === ErrorCode.NONE) ctx.purgatory.appended(slot.item.key, result.bytes);
         else if (result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
       }
     }

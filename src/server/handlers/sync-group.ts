@@ -14,7 +14,7 @@ export const syncGroup: ApiHandler = {
     const fail = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
     const problem = groupRequestError(ctx, req.groupId as string);
     if (problem !== ErrorCode.NONE) return fail(problem);
-    const group = ctx.broker.groups.classicGroup(req.groupId as string, false);
+    const group = ctx.groups.classicGroup(req.groupId as string, false);
     if (typeof group === 'number') return fail(group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group);
     ctx.conn.releaseBudget(ctx.frame);
     const result = await group.sync(

@@ -19,7 +19,7 @@ export const txnOffsetCommit: ApiHandler = {
   maxVersion: 4,
   async handle(ctx, req) {
     const v = ctx.header.apiVersion;
-    const { groups, transactions, topics, config } = ctx.broker;
+    const { groups, transactions, topics, config } = ctx;
     const groupId = req.groupId as string;
     const requested = req.topics as CommitTopic[];
     const codes: number[][] = requested.map((t) => t.partitions.map((): number => ErrorCode.NONE));
