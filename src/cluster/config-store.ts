@@ -5,7 +5,7 @@
 // same interface.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileDurably } from '../storage/segment.js';
+import { writeFileDurably } from '../storage/durable-file.js';
 
 export type Configs = Readonly<Record<string, string>>;
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DELETED_DIR } from '../storage/file-names.js';
-import { writeFileDurably } from '../storage/segment.js';
+import { writeFileDurably } from '../storage/durable-file.js';
 
 export interface TopicInfo {
   name: string;

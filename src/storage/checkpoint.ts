@@ -11,7 +11,7 @@
 // whole or absent; one that does not parse reads as absent.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileDurably } from './segment.js';
+import { writeFileDurably } from './durable-file.js';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';

@@ -7,7 +7,7 @@
 // shutdown skips the recovery scan of its active segment (see PartitionLog.open).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncDir, writeFileDurably } from './segment.js';
+import { syncDir, writeFileDurably } from './durable-file.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 

@@ -34,7 +34,8 @@ import {
 import { batchRecords, codecOf, rebuildBatch } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
 import type { LogConfig } from './log.js';
-import { Segment, syncDir } from './segment.js';
+import { syncDir } from './durable-file.js';
+import { Segment } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
 
 /** Source bytes one compact() call reads at most (plus the rest of the chunk it is in). */

@@ -39,7 +39,8 @@ import {
   LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
 } from './checkpoint.js';
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
-import { Segment, syncDir } from './segment.js';
+import { syncDir } from './durable-file.js';
+import { Segment } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
 
 export interface LogConfig {

@@ -17,7 +17,7 @@ import { crc32c } from '@node-rs/crc32';
 import { readInt64, writeInt64 } from '../protocol/records/batch.js';
 import { SNAPSHOT_SUFFIX, offsetFileName, parseSnapshotFileName } from './file-names.js';
 import type { ProducerEntry } from './producer-state.js';
-import { syncDir } from './segment.js';
+import { syncDir } from './durable-file.js';
 
 const VERSION = 1;
 const HEADER_SIZE = 2 + 4 + 4;

@@ -5,7 +5,6 @@
 // size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
 // whole batches as one standalone Buffer. Only the last segment of a log is appended to.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
   batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
@@ -23,36 +22,6 @@ const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
 const recordHit = { offsetDelta: 0, timestamp: 0 };
 /** Read size of forEachBatchHeader: headers of small batches come many to a read. */
 const HEADER_WALK_BYTES = 64 * 1024;
-
-/** fsyncs a directory, so that files created, renamed or removed in it are durable. */
-export function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Replaces `file` whole or not at all: written to <file>.tmp, fsynced, renamed over it, directory fsynced. */
-export function writeFileDurably(file: string, body: string): void {
-  const tmp = `${file}.tmp`;
-  try {
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      fs.writeSync(fd, body);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    // A full disk leaves no half-written temp file behind; the old file stays as it was.
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  syncDir(path.dirname(file));
-}
 
 export function readFully(fd: number, buf: Buffer, off: number, len: number, position: number): number {
   let got = 0;

@@ -5,7 +5,7 @@
 // skips what was left of its block). Runs on the main thread; the file is written once per block.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileDurably } from '../storage/segment.js';
+import { writeFileDurably } from '../storage/durable-file.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 export const PRODUCER_IDS_FILE = 'samsa-producer-ids.json';
