@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { BrokerConfig } from './broker-config.js';
 import { parseHttpListener, resolveListeners } from './listeners.js';
-import type { Settings } from './resolve.js';
+import type { Settings } from './settings.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;

@@ -9,27 +9,7 @@ import { ConfigError } from './errors.js';
 import { NOT_USED_BY_SAMSA } from './kafka-keys.js';
 import { KEY_TABLE, KEYS } from './keys.js';
 import { refuseUnprotectedSettings } from './security.js';
-
-/** Typed values of the keys that were set (aliases stored under their target key). */
-export class Settings {
-  private readonly values = new Map<string, unknown>();
-
-  set(key: string, value: unknown): void {
-    this.values.set(key, value);
-  }
-
-  isSet(key: string): boolean {
-    return this.values.has(key);
-  }
-
-  /** The value set for `key`, else its default from the key table. */
-  get<T>(key: string): T {
-    if (this.values.has(key)) return this.values.get(key) as T;
-    const def = KEYS.get(key);
-    if (!def) throw new Error(`config key '${key}' is not in the key table`);
-    return def.defaultValue() as T;
-  }
-}
+import { Settings } from './settings.js';
 
 export function resolveConfig(raw: ReadonlyMap<string, string>): { config: BrokerConfig; warnings: string[] } {
   refuseUnprotectedSettings(raw);

@@ -33,7 +33,7 @@ import {
 } from '../protocol/records/batch.js';
 import { batchRecords, codecOf, rebuildBatch } from '../protocol/records/compression.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, SWAP_SUFFIX, TIME_INDEX_SUFFIX, parseLogSwapFileName, segmentPath } from './file-names.js';
-import type { LogConfig } from './log.js';
+import type { LogConfig } from './log-config.js';
 import { syncDir } from './durable-file.js';
 import { Segment } from './segment.js';
 import type { AbortedTxn } from './txn-index.js';
