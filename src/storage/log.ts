@@ -17,11 +17,13 @@
 // more when DeleteRecords moved it inside that segment (then it is in the checkpoint file, so it
 // survives restarts); logEndOffset is the active segment's next offset. The leader epoch cache
 // keeps where each leader epoch started (batches keep the epoch their producer wrote).
-// Retention deletes whole closed segments: those past retention.ms or beyond retention.bytes, and
-// those wholly below the log start offset; never the active one. Closed segments are fdatasynced
-// when rolled, so recovery trusts them (and their indexes when consistent) and rescans only the
-// active segment, and not even that after a clean shutdown (clean-shutdown.ts). What it did is in
-// `recovery`. Compaction leaves offset gaps in closed segments, never in the active one.
+// Retention deletes whole segments, oldest first: those past retention.ms or beyond retention.bytes,
+// and those wholly below the log start offset; the active one too when it qualifies and holds
+// records (it is rolled first, as Kafka does, so appends go on at the same log end offset in a new
+// empty segment). Closed segments are fdatasynced when rolled, so recovery trusts them (and their
+// indexes when consistent) and rescans only the active segment, and not even that after a clean
+// shutdown (clean-shutdown.ts). What it did is in `recovery`. Compaction leaves offset gaps in
+// closed segments, never in the active one.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ErrorCode } from '../protocol/errors.js';
@@ -41,39 +43,10 @@ import {
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { syncDir } from './durable-file.js';
 import { Segment } from './segment.js';
+import type { LogConfig } from './log-config.js';
 import type { AbortedTxn } from './txn-index.js';
 
-export interface LogConfig {
-  /** log.segment.bytes (default 1073741824); at most 2^31 - 1, positions are int32 in the index. */
-  segmentBytes: number;
-  /** log.roll.ms (default 604800000). */
-  segmentMs: number;
-  /** retention.ms; -1 keeps forever. */
-  retentionMs: number;
-  /** retention.bytes; -1 is no limit. */
-  retentionBytes: number;
-  /** flush.messages: Number.MAX_SAFE_INTEGER leaves flushing to the OS; 1 syncs before append returns. */
-  flushIntervalMessages: number;
-  /** index.interval.bytes (default 4096). */
-  indexIntervalBytes: number;
-  /** cleanup.policy contains compact (default false): compact() cleans closed segments. */
-  compact?: boolean;
-  /** cleanup.policy contains delete (default true): enforceRetention() deletes old segments. */
-  delete?: boolean;
-  /** delete.retention.ms (default 86400000): how long a compacted log keeps tombstones. */
-  deleteRetentionMs?: number;
-  /** min.compaction.lag.ms (default 0): compaction removes no record younger than this. */
-  minCompactionLagMs?: number;
-}
-
-export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
-  segmentBytes: 1073741824,
-  segmentMs: 604800000,
-  retentionMs: 604800000,
-  retentionBytes: -1,
-  flushIntervalMessages: Number.MAX_SAFE_INTEGER,
-  indexIntervalBytes: 4096,
-};
+export { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 
 export interface RecoveryReport {
   /** Bytes cut from torn or corrupt tails, plus later segments dropped after a corrupt closed one. */
