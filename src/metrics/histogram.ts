@@ -1,7 +1,7 @@
 // Histogram counts kept without allocation: a fixed list of upper bounds (seconds), one count per
 // bucket (not cumulative), their sum and count. Observed on hot paths (request latency on the main
-// thread, fsync time in the shard workers); copied out as a plain snapshot when /metrics is
-// scraped, and snapshots of several threads add up bucket by bucket.
+// thread, fsync time in the shard workers: shard-stats.ts); copied out as a plain snapshot when
+// /metrics is scraped, and snapshots of several threads add up bucket by bucket.
 
 export interface HistogramSnapshot {
   /** Per bucket, not cumulative; one more than the bounds (the +Inf bucket). */
@@ -48,6 +48,3 @@ export function mergeHistograms(snapshots: readonly HistogramSnapshot[], buckets
   }
   return out;
 }
-
-/** The fsync time of this thread's segment flushes (each shard worker has its own). */
-export const fsyncSeconds = new HistogramCounts(FSYNC_SECONDS_BUCKETS);

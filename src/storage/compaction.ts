@@ -451,7 +451,7 @@ export class LogCleaner {
       rewrite.commit();
       source.close();
       completeSwap(source.dir, source.baseOffset);
-      const fresh = Segment.open(source.dir, source.baseOffset);
+      const fresh = Segment.open(source.dir, source.baseOffset, source.probe);
       const truncated = fresh.recover(this.host.config.indexIntervalBytes, true);
       if (truncated > 0) throw new Error(`${fresh.logPath}: the cleaned segment failed its own recovery scan`);
       fresh.closeForAppends();

@@ -26,6 +26,7 @@
 // closed segments, never in the active one.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   CONTROL_FLAG_MASK, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, ATTRIBUTES_OFFSET, BASE_SEQUENCE_OFFSET,
@@ -44,6 +45,8 @@ import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { syncDir } from './durable-file.js';
 import { Segment } from './segment.js';
 import type { LogConfig } from './log-config.js';
+import { validateRecords, type AppendOptions, type Refusal } from './log-validator.js';
+import { NO_PROBE, type StorageProbe } from './probe.js';
 import type { AbortedTxn } from './txn-index.js';
 
 export { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
@@ -73,6 +76,21 @@ export const NO_RECOVERY: Readonly<RecoveryReport> = {
   producerSnapshotOffset: -1, replayedBatches: 0,
 };
 
+/**
+ * What an append from a producer did (appendAsLeader), with the log's offsets after it; on a
+ * refusal the base offset is -1 and the counts 0.
+ */
+export interface LeaderAppend extends Refusal {
+  baseOffset: number;
+  /** The time stamped into the batches (message.timestamp.type=LogAppendTime), else -1. */
+  logAppendTime: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  /** Records and bytes appended (0 for a refusal or a duplicate). */
+  records: number;
+  bytes: number;
+}
+
 /** How often a flush also writes the recovery point (Kafka's log.flush.offset.checkpoint.interval.ms default). */
 const RECOVERY_POINT_INTERVAL_MS = 60_000;
 
@@ -83,6 +101,8 @@ const MAX_SEGMENT_BYTES = 0x7fffffff;
 
 export class PartitionLog {
   readonly dir: string;
+  /** "<topic>-<partition>", as Kafka reads it from the directory's name (for error messages). */
+  readonly topicPartition: string;
   readonly recovery: RecoveryReport = { ...NO_RECOVERY };
   private readonly config: LogConfig;
   private readonly now: () => number;
@@ -108,8 +128,9 @@ export class PartitionLog {
   /** Leader epochs and their start offsets (leader-epoch-checkpoint). */
   leaderEpochs!: LeaderEpochCache;
 
-  private constructor(dir: string, config: LogConfig, now: () => number) {
+  private constructor(dir: string, config: LogConfig, now: () => number, private readonly probe: StorageProbe) {
     this.dir = dir;
+    this.topicPartition = path.basename(dir);
     this.config = config;
     this.now = now;
     const log = this;
@@ -125,9 +146,10 @@ export class PartitionLog {
    * Opens and recovers the log in `dir`. cleanShutdown: its log dir had the clean shutdown marker
    * (clean-shutdown.ts), so the active segment's indexes are trusted instead of scanning its records,
    * when they agree with its batch headers (Segment.adoptActiveIndexes); else it is scanned as after a crash.
+   * probe: where the log reports its flush times and producer appends (its owner's).
    */
-  static open(dir: string, config: LogConfig, now: () => number = Date.now, cleanShutdown = false): PartitionLog {
-    const log = new PartitionLog(dir, config, now);
+  static open(dir: string, config: LogConfig, now: () => number = Date.now, cleanShutdown = false, probe: StorageProbe = NO_PROBE): PartitionLog {
+    const log = new PartitionLog(dir, config, now, probe);
     fs.mkdirSync(dir, { recursive: true });
     log.load(cleanShutdown);
     return log;
@@ -173,11 +195,11 @@ export class PartitionLog {
     }
     bases.sort((a, b) => a - b);
     if (bases.length === 0) {
-      this.segments.push(Segment.create(this.dir, 0));
+      this.segments.push(Segment.create(this.dir, 0, this.probe));
       syncDir(this.dir);
     }
     for (let i = 0; i < bases.length; i++) {
-      const segment = Segment.open(this.dir, bases[i]!);
+      const segment = Segment.open(this.dir, bases[i]!, this.probe);
       this.segments.push(segment);
       const isLast = i === bases.length - 1;
       if (!isLast && segment.adoptIndexes(bases[i + 1]!)) continue;
@@ -322,7 +344,27 @@ export class PartitionLog {
   }
 
   /**
-   * The produce path: checks the batches against the producer state (idempotence, transactions),
+   * The produce path (Kafka's appendAsLeader): validates the producer's batches as the topic's
+   * settings ask (log-validator.ts: sizes, keys, recompression, LogAppendTime), then checks them
+   * against the producer state and appends them; a duplicate answers its original base offset and
+   * appends nothing. Appends are reported to the probe. Throws on an I/O error, as append().
+   */
+  appendAsLeader(produced: Buffer, options: AppendOptions): LeaderAppend {
+    const valid = validateRecords(produced, options, this.topicPartition, this.now);
+    if ('errorCode' in valid) return { ...this.appendAnswer(valid.errorCode), ...valid };
+    const { code, baseOffset, duplicate } = this.appendFromProducer(valid.records, valid.batches);
+    if (code !== ErrorCode.NONE) return this.appendAnswer(code);
+    if (duplicate) return this.appendAnswer(ErrorCode.NONE, baseOffset);
+    this.probe.appended(valid.records.length, valid.recordCount);
+    return this.appendAnswer(ErrorCode.NONE, baseOffset, valid.logAppendTime, valid.recordCount, valid.records.length);
+  }
+
+  private appendAnswer(errorCode: number, baseOffset = -1, logAppendTime = -1, records = 0, bytes = 0): LeaderAppend {
+    return { errorCode, baseOffset, logAppendTime, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset, records, bytes };
+  }
+
+  /**
+   * Checks validated batches against the producer state (idempotence, transactions),
    * then appends them. A repeat of batches already appended is not appended again: it answers the
    * first one's original base offset with `duplicate` set. Throws on an I/O error, as append().
    */
@@ -366,7 +408,7 @@ export class PartitionLog {
   private roll(): void {
     const segment = this.active;
     segment.closeForAppends();
-    const next = Segment.create(this.dir, segment.nextOffset);
+    const next = Segment.create(this.dir, segment.nextOffset, this.probe);
     syncDir(this.dir);
     this.segments.push(next);
     this.active = next;

@@ -9,10 +9,10 @@ import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
   batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
-import { fsyncSeconds } from '../metrics/histogram.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
 import type { RecoveryPoint } from './checkpoint.js';
 import { OffsetIndex } from './offset-index.js';
+import type { StorageProbe } from './probe.js';
 import { scanLogFile } from './recovery.js';
 import { TimeIndex } from './time-index.js';
 import { TransactionIndex } from './txn-index.js';
@@ -66,11 +66,14 @@ export class Segment {
   rollReferenceMs = -1;
   /** Set when a failed append could not be undone on disk: the segment must not be appended to. */
   broken = false;
+  /** Where its flush times go (the log's owner's). */
+  readonly probe: StorageProbe;
   private fd: number;
   private bytesSinceLastIndexEntry = 0;
 
-  private constructor(dir: string, baseOffset: number, fd: number, size: number) {
+  private constructor(dir: string, baseOffset: number, fd: number, size: number, probe: StorageProbe) {
     this.dir = dir;
+    this.probe = probe;
     this.baseOffset = baseOffset;
     this.logPath = segmentPath(dir, baseOffset, LOG_SUFFIX);
     this.fd = fd;
@@ -82,22 +85,22 @@ export class Segment {
   }
 
   /** A new, empty segment (any files of that name are replaced). */
-  static create(dir: string, baseOffset: number): Segment {
+  static create(dir: string, baseOffset: number, probe: StorageProbe): Segment {
     fs.rmSync(segmentPath(dir, baseOffset, INDEX_SUFFIX), { force: true });
     fs.rmSync(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX), { force: true });
     fs.rmSync(segmentPath(dir, baseOffset, TXN_INDEX_SUFFIX), { force: true });
     const { O_RDWR, O_CREAT, O_TRUNC } = fs.constants;
     const fd = fs.openSync(segmentPath(dir, baseOffset, LOG_SUFFIX), O_RDWR | O_CREAT | O_TRUNC, 0o644);
-    const segment = new Segment(dir, baseOffset, fd, 0);
+    const segment = new Segment(dir, baseOffset, fd, 0, probe);
     segment.offsetIndex.persist();
     segment.timeIndex.persist();
     return segment;
   }
 
   /** An existing segment; its indexes are loaded but not yet trusted (see adoptIndexes, recover). */
-  static open(dir: string, baseOffset: number): Segment {
+  static open(dir: string, baseOffset: number, probe: StorageProbe): Segment {
     const fd = fs.openSync(segmentPath(dir, baseOffset, LOG_SUFFIX), fs.constants.O_RDWR);
-    return new Segment(dir, baseOffset, fd, fs.fstatSync(fd).size);
+    return new Segment(dir, baseOffset, fd, fs.fstatSync(fd).size, probe);
   }
 
   /**
@@ -389,13 +392,13 @@ export class Segment {
     this.timeIndex.closeFd();
   }
 
-  /** fdatasync of the records and both indexes; its time goes to the thread's fsync histogram. */
+  /** fdatasync of the records and both indexes; its time goes to the probe. */
   flush(): void {
     const started = performance.now();
     fs.fdatasyncSync(this.fd);
     this.offsetIndex.sync();
     this.timeIndex.sync();
-    fsyncSeconds.observe((performance.now() - started) / 1000);
+    this.probe.fsync((performance.now() - started) / 1000);
   }
 
   close(): void {

@@ -1,21 +1,19 @@
-// A shard worker: the one thread that owns a set of partition logs. It validates and appends
-// produced batches (checking idempotent and transactional producers against each log's producer
-// state), writes transaction markers, reads stored batches out untouched for Fetch (below the last
-// stable offset for read_committed), answers offset lookups and producer descriptions, and runs
-// retention, producer expiry and compaction over its logs. Batches in another codec than the topic's
-// compression.type are recompressed before they are appended; on a compacted topic a batch with a
-// record without a key is refused whole (INVALID_RECORD with Kafka's record errors). Topic config changes, DeleteRecords,
-// leader epoch lookups and partition sizes (DescribeLogDirs) are served here too.
-// Every operation on a partition's files happens here and nowhere else.
+// A shard worker: the one thread that owns a set of partition logs. It hands produced batches to
+// their log (which validates them, storage/log-validator.ts, and checks idempotent and
+// transactional producers against its producer state), writes transaction markers, reads stored
+// batches out untouched for Fetch (below the last stable offset for read_committed), answers offset
+// lookups and producer descriptions, and runs retention, producer expiry and compaction over its
+// logs. Topic config changes, DeleteRecords, leader epoch lookups and partition sizes
+// (DescribeLogDirs) are served here too. It owns the shard's probe (metrics/shard-stats.ts), which
+// its logs report to. Every operation on a partition's files happens here and nowhere else.
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
-import { countAppend, countTask, forgetPartition, shardStats } from '../metrics/shard-stats.js';
+import { ShardProbe } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
 import { NO_RECOVERY, PartitionLog } from '../storage/log.js';
 import { SharedRing, type RingMemory } from './shared-ring.js';
-import { checkProducedBatch, nextOffsetAfter, scanBatches, stampLogAppendTime, type BatchInfo } from '../protocol/records/batch.js';
-import { loadCodecs, recompressBatches } from '../protocol/records/compression.js';
-import { keylessRecords } from '../protocol/records/read.js';
+import { nextOffsetAfter } from '../protocol/records/batch.js';
+import { loadCodecs } from '../protocol/records/compression.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
@@ -26,6 +24,8 @@ import {
 } from './messages.js';
 
 const logs = new Map<PartitionKey, PartitionLog>();
+/** What the shard's logs report (appends, flush times) and the tasks it ran, for /metrics. */
+const probe = new ShardProbe();
 /** Where Fetch reads go (the main thread writes them to the socket from there and releases them). */
 const arenaMemory = (Piscina.workerData as { arena?: RingMemory } | undefined)?.arena;
 const arena = arenaMemory === undefined ? null : new SharedRing(arenaMemory);
@@ -36,7 +36,7 @@ function open(partitions: OpenPartition[]): OpenResult[] {
   return partitions.map(({ key, dir, config, cleanShutdown }) => {
     try {
       const existing = logs.get(key);
-      const log = existing ?? PartitionLog.open(dir, config, Date.now, cleanShutdown === true);
+      const log = existing ?? PartitionLog.open(dir, config, Date.now, cleanShutdown === true, probe.partition(key));
       logs.set(key, log);
       return { key, logEndOffset: log.logEndOffset, errorCode: ErrorCode.NONE, ...log.recovery };
     } catch (err) {
@@ -46,78 +46,16 @@ function open(partitions: OpenPartition[]): OpenResult[] {
 }
 
 function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
-  return items.map(({ key, start, length, maxMessageBytes, logAppendTime, compression = -1, compacted = false }) => {
-    const log = logs.get(key);
+  return items.map((item) => {
+    const log = logs.get(item.key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    let records: Buffer = Buffer.from(sab, start, length);
-    let scan = scanBatches(records);
-    if (scan.code !== ErrorCode.NONE) return produceError(scan.code, log);
-    for (const batch of scan.batches) {
-      if (batch.size > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
-      const code = checkProducedBatch(batch);
-      if (code !== ErrorCode.NONE) return produceError(code, log);
-    }
-    if (compacted) {
-      const refused = checkKeys(key, records, scan.batches);
-      if (refused !== null) return { ...produceError(refused.errorCode, log), ...refused };
-    }
-    if (compression >= 0) {
-      const recompressed = recompress(records, scan.batches, compression);
-      if (recompressed === null) return produceError(ErrorCode.CORRUPT_MESSAGE, log);
-      if (recompressed !== records) {
-        records = recompressed;
-        scan = scanBatches(records);
-        if (scan.batches.some((b) => b.size > maxMessageBytes)) return produceError(ErrorCode.MESSAGE_TOO_LARGE, log);
-      }
-    }
-    const appendTime = logAppendTime ? Date.now() : -1;
-    if (logAppendTime) for (const batch of scan.batches) stampLogAppendTime(records, batch, appendTime);
     try {
-      const { code, baseOffset, duplicate } = log.appendFromProducer(records, scan.batches);
-      if (code !== ErrorCode.NONE) return produceError(code, log);
-      // a retried batch already appended: its original offset, nothing new to wake fetches for
-      if (duplicate) return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: 0, bytes: 0 };
-      countAppend(key, records.length, scan.records);
-      return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: appendTime, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, records: scan.records, bytes: records.length };
+      return log.appendAsLeader(Buffer.from(sab, item.start, item.length), item);
     } catch (err) {
-      console.error(`append to ${key} failed: ${String(err)}`);
+      console.error(`append to ${item.key} failed: ${String(err)}`);
       return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);
     }
   });
-}
-
-/**
- * Kafka's LogValidator on a compacted topic: every record needs a key. The record errors of the first
- * batch that has keyless records (their indexes in that batch), as Kafka reports them; null when all
- * have keys. Records that cannot be read are CORRUPT_MESSAGE.
- */
-function checkKeys(key: PartitionKey, records: Buffer, batches: BatchInfo[]): Pick<ProduceResult, 'errorCode' | 'recordErrors' | 'errorMessage'> | null {
-  for (const batch of batches) {
-    let keyless: number[];
-    try {
-      keyless = keylessRecords(records, batch.position, batch.size);
-    } catch {
-      return { errorCode: ErrorCode.CORRUPT_MESSAGE };
-    }
-    if (keyless.length === 0) continue;
-    const message = `Compacted topic cannot accept message without key in topic partition ${key}.`;
-    const recordErrors = keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message }));
-    const shown = recordErrors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${message}')`).join(', ');
-    return {
-      errorCode: ErrorCode.INVALID_RECORD, recordErrors,
-      errorMessage: `One or more records have been rejected due to ${recordErrors.length} record errors in total, and only showing the first three errors at most: [${shown}]`,
-    };
-  }
-  return null;
-}
-
-/** The batches in the topic's codec (the same buffer when they all are), or null when one does not decompress. */
-function recompress(records: Buffer, batches: BatchInfo[], codec: number): Buffer | null {
-  try {
-    return recompressBatches(records, batches, codec) ?? records;
-  } catch {
-    return null;
-  }
 }
 
 function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
@@ -213,7 +151,7 @@ function remove(keys: PartitionKey[]): boolean[] {
     const log = logs.get(key);
     if (log === undefined) return false;
     logs.delete(key);
-    forgetPartition(key);
+    probe.forget(key);
     log.deleteAll();
     return true;
   });
@@ -359,7 +297,7 @@ export default function run(task: ShardTask): unknown {
   try {
     return runTask(task);
   } finally {
-    countTask(performance.now() - started);
+    probe.countTask(performance.now() - started);
   }
 }
 
@@ -374,7 +312,7 @@ function runTask(task: Exclude<ShardTask, { op: 'batch' }>): unknown {
     case 'writeTxnMarkers': return writeTxnMarkers(task.items);
     case 'describeProducers': return describeProducers(task.keys);
     case 'compact': return compact(task.nowMs);
-    case 'stats': return shardStats(logs);
+    case 'stats': return probe.stats(logs);
     case 'configure': return configure(task.items);
     case 'deleteRecords': return deleteRecords(task.items);
     case 'epochEndOffsets': return epochEndOffsets(task.items);
