@@ -48,7 +48,7 @@ export class ShardProbe {
     this.tasks++;
   }
 
-  stats(logs: ReadonlyMap<PartitionKey, PartitionLog>): ShardStats {
+  stats(logs: ReadonlyMap<PartitionKey, Pick<PartitionLog, 'logStartOffset' | 'logEndOffset' | 'sizeInBytes' | 'segmentCount'>>): ShardStats {
     const partitions: PartitionStats[] = [];
     for (const [key, log] of logs) {
       const t = this.traffic.get(key);

@@ -3,9 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShardProbe } from '../../../src/metrics/shard-stats.js';
-import type { PartitionLog } from '../../../src/storage/log.js';
 
-const standIn = { logStartOffset: 0, logEndOffset: 10, sizeInBytes: 700, segmentCount: 1 } as PartitionLog;
+const standIn = { logStartOffset: 0, logEndOffset: 10, sizeInBytes: 700, segmentCount: 1 };
 
 describe('shard probe', () => {
   it('counts appends per partition and flushes for the shard; a deleted partition is forgotten', () => {
