@@ -25,7 +25,6 @@ import { ProducerIdManager } from './transactions/producer-ids.js';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/coordinator.js';
 import { writeTxnMarkers } from './transactions/markers.js';
 import { CoordinatorLog, GROUP_METADATA_TOPIC } from './groups/group-log.js';
-import type { CompactResult } from './workers/messages.js';
 import { ShardPool } from './workers/pool.js';
 
 export class Broker {
@@ -172,7 +171,7 @@ export class Broker {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const deleted = (await this.shards.broadcast<number>({ op: 'retention', nowMs: Date.now(), producerIdExpirationMs: this.config.producerIdExpirationMs })).reduce((a, b) => a + b, 0);
+      const deleted = (await this.shards.broadcast({ op: 'retention', nowMs: Date.now(), producerIdExpirationMs: this.config.producerIdExpirationMs })).reduce((a, b) => a + b, 0);
       if (deleted > 0) this.log.info({ segments: deleted }, 'retention deleted old segments');
     } catch (err) {
       this.log.error({ err }, 'retention check failed');
@@ -187,7 +186,7 @@ export class Broker {
   private async runCleaner(): Promise<void> {
     let pending = false;
     try {
-      for (const r of await this.shards.broadcast<CompactResult>({ op: 'compact', nowMs: Date.now() })) {
+      for (const r of await this.shards.broadcast({ op: 'compact', nowMs: Date.now() })) {
         pending ||= r.pending;
         for (const { key, ...pass } of r.cleaned) {
           const changed = pass.segmentsRewritten + pass.segmentsDeleted > 0;

@@ -7,7 +7,7 @@
 import type { TopicRegistry } from '../cluster/topics.js';
 import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { WriteTxnMarkersItem, WriteTxnMarkersResult } from '../workers/messages.js';
+import type { WriteTxnMarkersItem } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
 
 /** What writing markers needs: the topics, the shards that own them, and the waiting fetches to wake. */
@@ -37,7 +37,7 @@ export async function writeTxnMarkers(
     items.push({ key, producerId, producerEpoch, commit, coordinatorEpoch });
     shards.push(broker.shards.shardFor(topic, partition));
   }
-  const results = await broker.shards.scatter<WriteTxnMarkersItem, WriteTxnMarkersResult>(
+  const results = await broker.shards.scatter(
     items, (_, i) => shards[i]!, (list) => ({ op: 'writeTxnMarkers', items: list }),
   );
   results.forEach((r, i) => {

@@ -77,7 +77,7 @@ export const produce: ApiHandler = {
     });
 
     if (items.length > 0) {
-      const results = await ctx.partitions.scatter<ProduceItem, ProduceResult>(
+      const results = await ctx.partitions.scatter(
         items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab!, items: list }), // Produce frames are always shared
       );
       let r = 0;
