@@ -55,10 +55,12 @@ export class Broker {
     /** Dynamic broker configs by resource name: String(node.id), and '' for the cluster-wide defaults. */
     readonly dynamicConfigs: ConfigStore,
   ) {
-    this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
+    // every append any writer makes (produce, transaction markers, the coordinators' logs) wakes the fetches waiting on it
+    shards.onAppend((key, bytes) => this.purgatory.appended(key, bytes));
+    this.groups = new GroupCoordinator(config, cluster, shards, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
     this.transactions = new TransactionCoordinator({
-      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config, log),
+      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, config, log),
       logger: log,
       maxTimeoutMs: config.transactionMaxTimeoutMs,
       nextProducerId: () => Promise.resolve(this.producerIds.generateProducerId()),

@@ -4,7 +4,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
-import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatch } from '../protocol/records/build.js';
 import { readRecords } from '../protocol/records/read.js';
@@ -50,7 +49,6 @@ export class CoordinatorLog {
     private readonly segmentBytes: number,
     private readonly cluster: Cluster,
     private readonly shards: ShardPool,
-    private readonly purgatory: Purgatory,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
   ) {}
@@ -124,7 +122,6 @@ export class CoordinatorLog {
       [item], () => this.cluster.shardFor(this.topic, partition), (list) => ({ op: 'produce', sab, items: list }),
     );
     if (result === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (result.errorCode === ErrorCode.NONE) this.purgatory.appended(item.key, result.bytes);
     // Kafka answers a failed coordinator write with a retriable coordinator error.
     return result.errorCode === ErrorCode.NONE ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }

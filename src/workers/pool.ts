@@ -1,9 +1,12 @@
 // The main thread's handle on the shard workers: one single-thread Piscina pool per shard, so
 // that every partition has exactly one owning thread (Piscina has no affinity of its own).
 // Routes each partition to its shard, splits a request's items by shard and gathers the answers
-// back into request order. Every task and answer is typed by its op (messages.ts, ShardOps).
+// back into request order. Every task and answer is typed by its op (messages.ts, ShardOps), and
+// every append a task reports (produce, transaction markers) goes to one listener: the broker wakes
+// the waiting fetches from there, so no writer has to remember to.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { ErrorCode } from '../protocol/errors.js';
 import type { ItemOp, ItemResult, PartitionKey, QueuedOp, ShardOp, ShardResult, ShardTask } from './messages.js';
 import { createRingMemory, RingView } from './shared-ring.js';
 
@@ -22,9 +25,23 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
 /** A task waiting for its shard, and how to answer it. */
 interface Queued { task: ShardTask<QueuedOp>; resolve: (value: ShardResult<QueuedOp>) => void; reject: (err: unknown) => void }
 
+/** An append a task reported: the partition, and the bytes appended to it (0: a retried batch already there). */
+export type AppendListener = (key: PartitionKey, bytes: number) => void;
+
 /** Piscina's run, typed by the op: the worker's dispatch (shard.ts) answers each op's result. */
 function runOn<Op extends ShardOp>(pool: Piscina, task: ShardTask<Op>): Promise<ShardResult<Op>> {
   return pool.run(task);
+}
+
+/** The appends a task reports: item i of a produce or writeTxnMarkers went to its key, unless its result is an error. */
+function reportAppends(task: ShardTask<QueuedOp>, results: ShardResult<QueuedOp>, listener: AppendListener): void {
+  if (task.op !== 'produce' && task.op !== 'writeTxnMarkers') return;
+  // the answer to a task is its op's result (see run)
+  const answers = results as ShardResult<typeof task.op>;
+  for (let i = 0; i < answers.length; i++) {
+    const r = answers[i]!;
+    if (r.errorCode === ErrorCode.NONE) listener(task.items[i]!.key, r.bytes);
+  }
 }
 
 export class ShardPool {
@@ -36,6 +53,7 @@ export class ShardPool {
   private readonly queues: Queued[][];
   /** Per shard, tasks given to it and not yet finished (the one running included), for /metrics. */
   readonly queueDepth: number[];
+  private appendListener: AppendListener | null = null;
 
   constructor(readonly size: number) {
     const arenas = Array.from({ length: size }, () => createRingMemory());
@@ -80,6 +98,16 @@ export class ShardPool {
     });
   }
 
+  /** The one listener for every append a task reports (the broker wakes waiting fetches with it). */
+  onAppend(listener: AppendListener): void {
+    this.appendListener = listener;
+  }
+
+  private answer(q: Queued, value: ShardResult<QueuedOp>): void {
+    if (this.appendListener !== null) reportAppends(q.task, value, this.appendListener);
+    q.resolve(value);
+  }
+
   private next(shard: number): void {
     const queued = this.queues[shard]!;
     if (queued.length === 0) {
@@ -93,11 +121,11 @@ export class ShardPool {
     const done = (n: number): void => { this.queueDepth[shard]! -= n; };
     if (queued.length === 1) {
       const [one] = queued;
-      runOn(pool, one!.task).then(one!.resolve, one!.reject).finally(() => { done(1); settle(); });
+      runOn(pool, one!.task).then((value) => this.answer(one!, value), one!.reject).finally(() => { done(1); settle(); });
       return;
     }
     runOn(pool, { op: 'batch', tasks: queued.map((q) => q.task) }).then((answers) => {
-      answers.forEach((a, i) => (a.ok ? queued[i]!.resolve(a.value) : queued[i]!.reject(new Error(a.error))));
+      answers.forEach((a, i) => (a.ok ? this.answer(queued[i]!, a.value) : queued[i]!.reject(new Error(a.error))));
     }, (err: unknown) => {
       for (const q of queued) q.reject(err);
     }).finally(() => { done(queued.length); settle(); });

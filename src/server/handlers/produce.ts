@@ -86,8 +86,7 @@ export const produce: ApiHandler = {
         const result = results[r++]!;
         slot.result = result;
         slot.errorCode = result.errorCode;
-        if (result.errorCode === ErrorCode.NONE) ctx.purgatory.appended(slot.item.key, result.bytes);
-        else if (result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
+        if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
       }
     }
 
