@@ -25,7 +25,6 @@ import { ProducerIdManager } from './transactions/producer-ids.js';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/coordinator.js';
 import { writeTxnMarkers } from './transactions/markers.js';
 import { CoordinatorLog, GROUP_METADATA_TOPIC } from './groups/group-log.js';
-import type { CompactResult } from './workers/messages.js';
 import { ShardPool } from './workers/pool.js';
 
 export class Broker {
@@ -56,10 +55,12 @@ export class Broker {
     /** Dynamic broker configs by resource name: String(node.id), and '' for the cluster-wide defaults. */
     readonly dynamicConfigs: ConfigStore,
   ) {
-    this.groups = new GroupCoordinator(config, cluster, shards, this.purgatory, log);
+    // every append any writer makes (produce, transaction markers, the coordinators' logs) wakes the fetches waiting on it
+    shards.onAppend((key, bytes) => this.purgatory.appended(key, bytes));
+    this.groups = new GroupCoordinator(config, cluster, shards, log);
     this.producerIds = ProducerIdManager.open(config.logDirs[0]!);
     this.transactions = new TransactionCoordinator({
-      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, this.purgatory, config, log),
+      log: new CoordinatorLog(TRANSACTION_STATE_TOPIC, config.transactionStateLogNumPartitions, config.transactionStateLogSegmentBytes, cluster, shards, config, log),
       logger: log,
       maxTimeoutMs: config.transactionMaxTimeoutMs,
       nextProducerId: () => Promise.resolve(this.producerIds.generateProducerId()),
@@ -172,7 +173,7 @@ export class Broker {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const deleted = (await this.shards.broadcast<number>({ op: 'retention', nowMs: Date.now(), producerIdExpirationMs: this.config.producerIdExpirationMs })).reduce((a, b) => a + b, 0);
+      const deleted = (await this.shards.broadcast({ op: 'retention', nowMs: Date.now(), producerIdExpirationMs: this.config.producerIdExpirationMs })).reduce((a, b) => a + b, 0);
       if (deleted > 0) this.log.info({ segments: deleted }, 'retention deleted old segments');
     } catch (err) {
       this.log.error({ err }, 'retention check failed');
@@ -187,7 +188,7 @@ export class Broker {
   private async runCleaner(): Promise<void> {
     let pending = false;
     try {
-      for (const r of await this.shards.broadcast<CompactResult>({ op: 'compact', nowMs: Date.now() })) {
+      for (const r of await this.shards.broadcast({ op: 'compact', nowMs: Date.now() })) {
         pending ||= r.pending;
         for (const { key, ...pass } of r.cleaned) {
           const changed = pass.segmentsRewritten + pass.segmentsDeleted > 0;

@@ -83,7 +83,7 @@ export class Cluster {
   }
 
   private openScatter(items: ReturnType<Cluster['openItems']>): Promise<OpenResult[]> {
-    return this.shards.scatter<typeof items[number], OpenResult>(
+    return this.shards.scatter(
       items, (i) => this.shardFor(i.topic, i.partition), (list) => ({ op: 'open', partitions: list.map((i) => i.open) }),
     );
   }
@@ -225,7 +225,7 @@ export class Cluster {
       const config = logConfigFor(this.config, t.configs);
       return Array.from({ length: t.partitions }, (_, p): ConfigureItem & { topic: string; partition: number } => ({ topic: t.name, partition: p, key: partitionKey(t.name, p), config }));
     });
-    await this.shards.scatter<typeof items[number], boolean>(items, (i) => this.shardFor(i.topic, i.partition), (list) => ({
+    await this.shards.scatter(items, (i) => this.shardFor(i.topic, i.partition), (list) => ({
       op: 'configure', items: list.map(({ key, config }): ConfigureItem => ({ key, config })),
     }));
   }
@@ -245,6 +245,6 @@ export class Cluster {
 
   private async dropPartitions(topic: TopicInfo, from = 0): Promise<void> {
     const ps = Array.from({ length: topic.partitions - from }, (_, i) => i + from);
-    await this.shards.scatter<number, boolean>(ps, (p) => this.shardFor(topic.name, p), (list) => ({ op: 'delete', keys: list.map((p) => partitionKey(topic.name, p)) }));
+    await this.shards.scatter(ps, (p) => this.shardFor(topic.name, p), (list) => ({ op: 'delete', keys: list.map((p) => partitionKey(topic.name, p)) }));
   }
 }

@@ -1,6 +1,6 @@
 // Waiting fetches (Kafka's fetch purgatory): a Fetch that found fewer than min_bytes parks here,
-// keyed by the partitions it reads. An append to one of them (reported by the produce path as it
-// completes) counts its bytes towards the wait; the wait ends when enough bytes have arrived,
+// keyed by the partitions it reads. An append to one of them (reported by the shard pool for every
+// append a task makes: produce, transaction markers, the coordinators' own writes) counts its bytes towards the wait; the wait ends when enough bytes have arrived,
 // when max_wait_ms runs out, when the client's connection closes, or when the broker shuts down.
 // No timers or polling per partition: one timer per waiting fetch, cleared when it completes.
 import type { PartitionKey } from '../workers/messages.js';
@@ -51,7 +51,7 @@ export class Purgatory {
     });
   }
 
-  /** Called by the produce path after an append to key of `bytes` bytes. */
+  /** Called after an append to key of `bytes` bytes (the shard pool's append listener, broker.ts). */
   appended(key: PartitionKey, bytes: number): void {
     const set = this.byKey.get(key);
     if (set === undefined) return;

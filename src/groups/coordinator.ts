@@ -6,7 +6,6 @@
 // server/handlers/ turn requests into calls here and the answers back into responses.
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/index.js';
-import type { Purgatory } from '../fetch/purgatory.js';
 import type { Logger } from '../log.js';
 import { decodeMessage } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -40,12 +39,11 @@ export class GroupCoordinator implements ClassicGroupHost {
     readonly config: BrokerConfig,
     readonly cluster: Cluster,
     shards: ShardPool,
-    purgatory: Purgatory,
     private readonly logger: Logger,
     /** Groups' own configs, by group id. */
     private readonly configStore: ConfigStore = FileConfigStore.load(config.logDirs[0]!, 'samsa-group-configs.json'),
   ) {
-    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, purgatory, config, logger);
+    this.log = new CoordinatorLog(GROUP_METADATA_TOPIC, config.offsetsTopicNumPartitions, config.offsetsTopicSegmentBytes, cluster, shards, config, logger);
   }
 
   get initialRebalanceDelayMs(): number { return this.config.groupInitialRebalanceDelayMs; }

@@ -4,12 +4,11 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
-import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { buildRecordBatch } from '../protocol/records/build.js';
 import { readRecords } from '../protocol/records/read.js';
 import { TRANSACTIONAL_FLAG_MASK, lastOffsetDeltaAt, readBaseOffset } from '../protocol/records/batch.js';
-import type { FetchItem, FetchResult, ProduceItem, ProduceResult } from '../workers/messages.js';
+import type { ProduceItem } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
 
 export const GROUP_METADATA_TOPIC = '__consumer_offsets';
@@ -50,7 +49,6 @@ export class CoordinatorLog {
     private readonly segmentBytes: number,
     private readonly cluster: Cluster,
     private readonly shards: ShardPool,
-    private readonly purgatory: Purgatory,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
   ) {}
@@ -120,11 +118,10 @@ export class CoordinatorLog {
       key: partitionKey(this.topic, partition), start: 0, length: batch.length,
       maxMessageBytes: Math.max(this.config.messageMaxBytes, batch.length), logAppendTime: false,
     };
-    const [result] = await this.shards.scatter<ProduceItem, ProduceResult>(
+    const [result] = await this.shards.scatter(
       [item], () => this.cluster.shardFor(this.topic, partition), (list) => ({ op: 'produce', sab, items: list }),
     );
     if (result === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (result.errorCode === ErrorCode.NONE) this.purgatory.appended(item.key, result.bytes);
     // Kafka answers a failed coordinator write with a retriable coordinator error.
     return result.errorCode === ErrorCode.NONE ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
@@ -136,7 +133,7 @@ export class CoordinatorLog {
       const key = partitionKey(this.topic, p);
       let offset = 0;
       for (;;) {
-        const [r] = await this.shards.scatter<FetchItem, FetchResult>(
+        const [r] = await this.shards.scatter(
           [{ key, fetchOffset: offset, maxBytes: LOAD_CHUNK_BYTES }], () => this.cluster.shardFor(this.topic, p), (list) => ({ op: 'fetch', items: list }),
         );
         if (r === undefined || r.errorCode !== ErrorCode.NONE) throw new Error(`could not read ${key} at offset ${offset}: error ${r?.errorCode}`);

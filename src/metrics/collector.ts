@@ -233,7 +233,7 @@ export class MetricsCollector {
     const broker = this.broker;
     if (broker === null || !this.ready) return;
     if (this.pending === null) {
-      const asked = broker.shards.broadcast<ShardStats>({ op: 'stats' });
+      const asked = broker.shards.broadcast({ op: 'stats' });
       this.pending = asked;
       asked.then((stats) => this.take(stats), () => undefined).finally(() => { if (this.pending === asked) this.pending = null; });
     }

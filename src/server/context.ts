@@ -61,8 +61,8 @@ export interface BrokerServices {
   readonly groups: Groups;
   readonly transactions: Transactions;
   readonly producerIds: Pick<ProducerIdManager, 'generateProducerId'>;
-  /** Waiting fetches (long polls), woken when a partition's log end offset moves. */
-  readonly purgatory: Pick<Purgatory, 'wait' | 'appended'>;
+  /** Waiting fetches (long polls); the partition owners wake them on every append (broker.ts). */
+  readonly purgatory: Pick<Purgatory, 'wait'>;
   readonly fetchSessions: Pick<FetchSessionCache, 'open' | 'respondedLast'>;
   readonly dynamicConfigs: DynamicBrokerConfigs;
   readonly metrics: Pick<BrokerMetrics, 'countFetched'>;

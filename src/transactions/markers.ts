@@ -1,20 +1,18 @@
 // Transaction markers from the broker side, for the transaction coordinator: writes a COMMIT or
 // ABORT marker for one producer to each of a transaction's partitions through the shards that own
-// them (shard op 'writeTxnMarkers', PartitionLog.writeTxnMarker), and wakes the fetches waiting on
-// those partitions, since a marker moves the last stable offset. Answers an error code per
+// them (shard op 'writeTxnMarkers', PartitionLog.writeTxnMarker); the shard pool reports each marker
+// as an append, which wakes the fetches waiting there (a marker moves the last stable offset). Answers an error code per
 // "topic-partition": NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH (an epoch older than
 // the partition knows for the producer), TRANSACTION_COORDINATOR_FENCED, KAFKA_STORAGE_ERROR.
 import type { TopicRegistry } from '../cluster/topics.js';
-import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { WriteTxnMarkersItem, WriteTxnMarkersResult } from '../workers/messages.js';
+import type { WriteTxnMarkersItem } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
 
-/** What writing markers needs: the topics, the shards that own them, and the waiting fetches to wake. */
+/** What writing markers needs: the topics, and the shards that own them. */
 export interface MarkerWriters {
   topics: Pick<TopicRegistry, 'get'>;
   shards: Pick<ShardPool, 'scatter' | 'shardFor'>;
-  purgatory: Pick<Purgatory, 'appended'>;
 }
 
 export async function writeTxnMarkers(
@@ -37,13 +35,12 @@ export async function writeTxnMarkers(
     items.push({ key, producerId, producerEpoch, commit, coordinatorEpoch });
     shards.push(broker.shards.shardFor(topic, partition));
   }
-  const results = await broker.shards.scatter<WriteTxnMarkersItem, WriteTxnMarkersResult>(
+  const results = await broker.shards.scatter(
     items, (_, i) => shards[i]!, (list) => ({ op: 'writeTxnMarkers', items: list }),
   );
   results.forEach((r, i) => {
     const { key } = items[i]!;
     out.set(key, r.errorCode);
-    if (r.errorCode === ErrorCode.NONE) broker.purgatory.appended(key, r.bytes);
   });
   return out;
 }

@@ -1,7 +1,7 @@
-// The messages that cross between the main thread and a shard worker: one task type per
-// operation, and what each answers. Record bytes travel by reference: produce data sits in the
-// SharedArrayBuffer the frame was read into; fetched data comes back in the shard's read arena
-// (shared-ring.ts) or in transferred buffers.
+// The messages that cross between the main thread and a shard worker: one table (ShardOps) of the
+// operations, each with its task and what it answers. Record bytes travel by reference: produce
+// data sits in the SharedArrayBuffer the frame was read into; fetched data comes back in the
+// shard's read arena (shared-ring.ts) or in transferred buffers.
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig, RecoveryReport } from '../storage/log.js';
@@ -57,34 +57,54 @@ export interface ListOffsetsItem {
 }
 export interface ListOffsetsResult { errorCode: number; timestamp: number; offset: number; oldStyleOffsets?: number[] }
 
-export type ShardTask =
-  | { op: 'open'; partitions: OpenPartition[] }
-  | { op: 'produce'; sab: SharedArrayBuffer; items: ProduceItem[] }
+/**
+ * Every operation a shard serves: its task (what the main thread sends besides the op's name) and
+ * its result (what the worker answers). Both ends are typed by this one table: ShardPool.run and
+ * scatter answer the result of their task's op, and the worker's dispatch (shard.ts) is checked to
+ * answer it.
+ */
+export interface ShardOps {
+  open: { task: { partitions: OpenPartition[] }; result: OpenResult[] };
+  produce: { task: { sab: SharedArrayBuffer; items: ProduceItem[] }; result: ProduceResult[] };
   /** maxBytes: the response's limit across the items, in their order (Fetch max_bytes, KIP-74). */
-  | { op: 'fetch'; items: FetchItem[]; maxBytes?: number }
-  | { op: 'listOffsets'; items: ListOffsetsItem[] }
-  | { op: 'delete'; keys: PartitionKey[] }
-  /** Retention of old segments; with producerIdExpirationMs, expiry of idle producers too. */
-  | { op: 'retention'; nowMs: number; producerIdExpirationMs?: number }
-  /** Transaction markers (COMMIT/ABORT control batches), one per item; answers WriteTxnMarkersResult[]. */
-  | { op: 'writeTxnMarkers'; items: WriteTxnMarkersItem[] }
-  /** The producers of each partition; answers DescribeProducersResult[]. */
-  | { op: 'describeProducers'; keys: PartitionKey[] }
+  fetch: { task: { items: FetchItem[]; maxBytes?: number }; result: FetchResult[] };
+  listOffsets: { task: { items: ListOffsetsItem[] }; result: ListOffsetsResult[] };
+  /** Whether each partition was open here (its files are deleted). */
+  delete: { task: { keys: PartitionKey[] }; result: boolean[] };
+  /** Retention of old segments; with producerIdExpirationMs, expiry of idle producers too. Answers the segments deleted. */
+  retention: { task: { nowMs: number; producerIdExpirationMs?: number }; result: number };
+  /** Transaction markers (COMMIT/ABORT control batches), one per item. */
+  writeTxnMarkers: { task: { items: WriteTxnMarkersItem[] }; result: WriteTxnMarkersResult[] };
+  /** The producers of each partition. */
+  describeProducers: { task: { keys: PartitionKey[] }; result: DescribeProducersResult[] };
   /** One bounded step of log compaction over the shard's compacted partitions. */
-  | { op: 'compact'; nowMs: number }
-  /** Several tasks run one after the other in one round trip; answers BatchAnswer[] in their order. */
-  | { op: 'batch'; tasks: ShardTask[] }
-  /** The shard's counters and its partitions' offsets and sizes, for /metrics; answers ShardStats. */
-  | { op: 'stats' }
-  /** New topic configs for open partitions; answers boolean[] (whether each was open). */
-  | { op: 'configure'; items: ConfigureItem[] }
-  /** DeleteRecords: moves each log start offset up; answers DeleteRecordsResult[]. */
-  | { op: 'deleteRecords'; items: DeleteRecordsItem[] }
-  /** OffsetForLeaderEpoch from each partition's leader epoch cache; answers EpochEndOffsetResult[]. */
-  | { op: 'epochEndOffsets'; items: EpochEndOffsetItem[] }
-  /** Each partition's size on disk (DescribeLogDirs); answers number[] (-1: not open here). */
-  | { op: 'sizes'; keys: PartitionKey[] }
-  | { op: 'close' };
+  compact: { task: { nowMs: number }; result: CompactResult };
+  /** Several tasks run one after the other in one round trip (ShardPool's own); answers each one's outcome in their order. */
+  batch: { task: { tasks: ShardTask<QueuedOp>[] }; result: BatchAnswer[] };
+  /** The shard's counters and its partitions' offsets and sizes, for /metrics. */
+  stats: { task: object; result: ShardStats };
+  /** New topic configs for open partitions; whether each was open. */
+  configure: { task: { items: ConfigureItem[] }; result: boolean[] };
+  /** DeleteRecords: moves each log start offset up. */
+  deleteRecords: { task: { items: DeleteRecordsItem[] }; result: DeleteRecordsResult[] };
+  /** OffsetForLeaderEpoch from each partition's leader epoch cache. */
+  epochEndOffsets: { task: { items: EpochEndOffsetItem[] }; result: EpochEndOffsetResult[] };
+  /** Each partition's size on disk (DescribeLogDirs); -1: not open here. */
+  sizes: { task: { keys: PartitionKey[] }; result: number[] };
+  /** Closes every log; answers the log dirs where one was not closed cleanly. */
+  close: { task: object; result: string[] };
+}
+
+export type ShardOp = keyof ShardOps;
+/** A task of one op (or, by default, of any op), as it crosses to the worker. */
+export type ShardTask<Op extends ShardOp = ShardOp> = { [K in Op]: { op: K } & ShardOps[K]['task'] }[Op];
+export type ShardResult<Op extends ShardOp = ShardOp> = ShardOps[Op]['result'];
+/** The ops a caller may give the pool: all but the batches it makes of them itself. */
+export type QueuedOp = Exclude<ShardOp, 'batch'>;
+
+/** The ops that take items (or keys) and answer one result per item, in their order: what ShardPool.scatter splits by shard. */
+export type ItemOp = Exclude<{ [K in ShardOp]: ShardResult<K> extends readonly unknown[] ? K : never }[ShardOp], 'batch' | 'close'>;
+export type ItemResult<Op extends ItemOp> = ShardResult<Op>[number];
 
 export interface ConfigureItem { key: PartitionKey; config: LogConfig }
 /** offset -1: the high watermark (the log end offset). */
@@ -93,8 +113,8 @@ export interface DeleteRecordsResult { errorCode: number; lowWatermark: number }
 export interface EpochEndOffsetItem { key: PartitionKey; leaderEpoch: number }
 export interface EpochEndOffsetResult { errorCode: number; leaderEpoch: number; endOffset: number }
 
-/** One task's outcome inside a batch: its answer, or the error it threw. */
-export type BatchAnswer = { ok: true; value: unknown } | { ok: false; error: string };
+/** One task's outcome inside a batch: its answer (the result of its op), or the error it threw. */
+export type BatchAnswer = { ok: true; value: ShardResult<QueuedOp> } | { ok: false; error: string };
 
 export interface WriteTxnMarkersItem { key: PartitionKey; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }
 /** offset: where the marker went (-1 when not written); bytes: its size, for the fetch purgatory. */

@@ -1,10 +1,13 @@
 // The main thread's handle on the shard workers: one single-thread Piscina pool per shard, so
 // that every partition has exactly one owning thread (Piscina has no affinity of its own).
 // Routes each partition to its shard, splits a request's items by shard and gathers the answers
-// back into request order.
+// back into request order. Every task and answer is typed by its op (messages.ts, ShardOps), and
+// every append a task reports (produce, transaction markers) goes to one listener: the broker wakes
+// the waiting fetches from there, so no writer has to remember to.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { BatchAnswer, PartitionKey, ShardTask } from './messages.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { ItemOp, ItemResult, PartitionKey, QueuedOp, ShardOp, ShardResult, ShardTask } from './messages.js';
 import { createRingMemory, RingView } from './shared-ring.js';
 
 const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
@@ -20,7 +23,26 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
 }
 
 /** A task waiting for its shard, and how to answer it. */
-interface Queued { task: ShardTask; resolve: (value: unknown) => void; reject: (err: unknown) => void }
+interface Queued { task: ShardTask<QueuedOp>; resolve: (value: ShardResult<QueuedOp>) => void; reject: (err: unknown) => void }
+
+/** An append a task reported: the partition, and the bytes appended to it (0: a retried batch already there). */
+export type AppendListener = (key: PartitionKey, bytes: number) => void;
+
+/** Piscina's run, typed by the op: the worker's dispatch (shard.ts) answers each op's result. */
+function runOn<Op extends ShardOp>(pool: Piscina, task: ShardTask<Op>): Promise<ShardResult<Op>> {
+  return pool.run(task);
+}
+
+/** The appends a task reports: item i of a produce or writeTxnMarkers went to its key, unless its result is an error. */
+function reportAppends(task: ShardTask<QueuedOp>, results: ShardResult<QueuedOp>, listener: AppendListener): void {
+  if (task.op !== 'produce' && task.op !== 'writeTxnMarkers') return;
+  // the answer to a task is its op's result (see run)
+  const answers = results as ShardResult<typeof task.op>;
+  for (let i = 0; i < answers.length; i++) {
+    const r = answers[i]!;
+    if (r.errorCode === ErrorCode.NONE) listener(task.items[i]!.key, r.bytes);
+  }
+}
 
 export class ShardPool {
   private readonly shards: Piscina[];
@@ -31,6 +53,7 @@ export class ShardPool {
   private readonly queues: Queued[][];
   /** Per shard, tasks given to it and not yet finished (the one running included), for /metrics. */
   readonly queueDepth: number[];
+  private appendListener: AppendListener | null = null;
 
   constructor(readonly size: number) {
     const arenas = Array.from({ length: size }, () => createRingMemory());
@@ -65,12 +88,24 @@ export class ShardPool {
    * the tasks that arrive meanwhile go out together, as one batch run in arrival order, when it
    * comes back: under load, one round trip between the threads serves many requests.
    */
-  run<T>(shard: number, task: ShardTask): Promise<T> {
+  run<T extends ShardTask<QueuedOp>>(shard: number, task: T): Promise<ShardResult<T['op']>> {
     this.queueDepth[shard]!++;
-    return new Promise<T>((resolve, reject) => {
-      this.queues[shard]!.push({ task, resolve: resolve as (value: unknown) => void, reject });
+    return new Promise<ShardResult<T['op']>>((resolve, reject) => {
+      // the worker answers a task with its op's result (shard.ts's table is checked to); a queue of
+      // tasks of every op cannot say which is which, so the answer is taken as T's here
+      this.queues[shard]!.push({ task, resolve: resolve as (value: ShardResult<QueuedOp>) => void, reject });
       if (!this.busy[shard]) this.next(shard);
     });
+  }
+
+  /** The one listener for every append a task reports (the broker wakes waiting fetches with it). */
+  onAppend(listener: AppendListener): void {
+    this.appendListener = listener;
+  }
+
+  private answer(q: Queued, value: ShardResult<QueuedOp>): void {
+    if (this.appendListener !== null) reportAppends(q.task, value, this.appendListener);
+    q.resolve(value);
   }
 
   private next(shard: number): void {
@@ -86,18 +121,21 @@ export class ShardPool {
     const done = (n: number): void => { this.queueDepth[shard]! -= n; };
     if (queued.length === 1) {
       const [one] = queued;
-      pool.run(one!.task).then(one!.resolve, one!.reject).finally(() => { done(1); settle(); });
+      runOn(pool, one!.task).then((value) => this.answer(one!, value), one!.reject).finally(() => { done(1); settle(); });
       return;
     }
-    (pool.run({ op: 'batch', tasks: queued.map((q) => q.task) }) as Promise<BatchAnswer[]>).then((answers) => {
-      answers.forEach((a, i) => (a.ok ? queued[i]!.resolve(a.value) : queued[i]!.reject(new Error(a.error))));
+    runOn(pool, { op: 'batch', tasks: queued.map((q) => q.task) }).then((answers) => {
+      answers.forEach((a, i) => (a.ok ? this.answer(queued[i]!, a.value) : queued[i]!.reject(new Error(a.error))));
     }, (err: unknown) => {
       for (const q of queued) q.reject(err);
     }).finally(() => { done(queued.length); settle(); });
   }
 
-  /** Runs one task per shard over the items that belong to it; answers in the items' order. */
-  async scatter<I, R>(items: I[], shardOfItem: (item: I, index: number) => number, makeTask: (items: I[]) => ShardTask): Promise<R[]> {
+  /**
+   * Runs one task per shard over the items that belong to it (makeTask builds it from them);
+   * answers the op's result per item, in the items' order.
+   */
+  async scatter<T extends ShardTask<ItemOp>, I>(items: I[], shardOfItem: (item: I, index: number) => number, makeTask: (items: I[]) => T): Promise<ItemResult<T['op']>[]> {
     const byShard = new Map<number, number[]>();
     for (let i = 0; i < items.length; i++) {
       const s = shardOfItem(items[i]!, i);
@@ -105,22 +143,22 @@ export class ShardPool {
       if (list === undefined) byShard.set(s, list = []);
       list.push(i);
     }
-    const out = new Array<R>(items.length);
+    const out = new Array<ItemResult<T['op']>>(items.length);
     await Promise.all([...byShard].map(async ([shard, indexes]) => {
-      const results = await this.run<R[]>(shard, makeTask(indexes.map((i) => items[i]!)));
+      const results: readonly ItemResult<T['op']>[] = await this.run(shard, makeTask(indexes.map((i) => items[i]!)));
       for (let j = 0; j < indexes.length; j++) out[indexes[j]!] = results[j]!;
     }));
     return out;
   }
 
   /** Sends the same task to every shard and gathers the answers. */
-  broadcast<R>(task: ShardTask): Promise<R[]> {
-    return Promise.all(this.shards.map((_, i) => this.run<R>(i, task)));
+  broadcast<T extends ShardTask<QueuedOp>>(task: T): Promise<ShardResult<T['op']>[]> {
+    return Promise.all(this.shards.map((_, i) => this.run(i, task)));
   }
 
   /** Closes every log and the workers; answers the log dirs where a log was not closed cleanly. */
   async close(): Promise<Set<string>> {
-    const unclean = await this.broadcast<string[]>({ op: 'close' });
+    const unclean = await this.broadcast({ op: 'close' });
     await Promise.all(this.shards.map((p) => p.destroy()));
     return new Set(unclean.flat());
   }

@@ -18,7 +18,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
   type EpochEndOffsetItem, type EpochEndOffsetResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
-  type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardTask,
+  type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type QueuedOp, type ShardOp, type ShardResult, type ShardTask,
   type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
@@ -67,7 +67,7 @@ function produceError(errorCode: number, log?: PartitionLog): ProduceResult {
  * at most min(its maxBytes, what is left), and the first batch of the first item with data whole
  * whatever its size. The main thread applies the same rule across shards (handlers/fetch.ts).
  */
-function fetch(items: FetchItem[], responseMaxBytes = Number.MAX_SAFE_INTEGER): unknown {
+function fetch(items: FetchItem[], responseMaxBytes = Number.MAX_SAFE_INTEGER): FetchResult[] {
   const transfer: ArrayBuffer[] = [];
   let left = responseMaxBytes;
   let minOneMessage = true;
@@ -78,8 +78,7 @@ function fetch(items: FetchItem[], responseMaxBytes = Number.MAX_SAFE_INTEGER): 
     left = Math.max(0, left - got);
     return result;
   });
-  if (transfer.length === 0) return results;
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: results } as never);
+  return moving(results, transfer);
 }
 
 function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchItem, maxBytes: number, minOneMessage: boolean, transfer: ArrayBuffer[]): FetchResult {
@@ -271,52 +270,64 @@ function close(): string[] {
 }
 
 /** The tasks of a batch in order; buffers any of them moves to the main thread move with the batch. */
-function batch(tasks: ShardTask[]): unknown {
+function batch(tasks: ShardTask<QueuedOp>[]): BatchAnswer[] {
   const transfer: ArrayBuffer[] = [];
   const answers = tasks.map((task): BatchAnswer => {
     try {
-      let value = run(task);
-      if (value !== null && typeof value === 'object' && Piscina.valueSymbol in value) {
-        const moved = value as Record<symbol, unknown>;
-        transfer.push(...(moved[Piscina.transferableSymbol] as ArrayBuffer[]));
-        value = moved[Piscina.valueSymbol];
-      }
-      return { ok: true, value };
+      return { ok: true, value: unwrap(runTask(task), transfer) };
     } catch (err) {
       return { ok: false, error: String(err) };
     }
   });
-  if (transfer.length === 0) return answers;
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: answers } as never);
+  return moving(answers, transfer);
 }
 
+/** The value, its buffers moved with it when there are any; the main thread receives the value itself. */
+function moving<T>(value: T, transfer: ArrayBuffer[]): T {
+  if (transfer.length === 0) return value;
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: value } as never) as never;
+}
+
+/** A value `moving` wrapped, unwrapped again (inside a batch), its buffers added to `transfer`. */
+function unwrap<T>(value: T, transfer: ArrayBuffer[]): T {
+  if (value === null || typeof value !== 'object' || !(Piscina.valueSymbol in value)) return value;
+  const moved = value as Record<symbol, unknown>;
+  transfer.push(...(moved[Piscina.transferableSymbol] as ArrayBuffer[]));
+  return moved[Piscina.valueSymbol] as T;
+}
+
+/** Each op's work; the compiler checks that each answers its op's result (messages.ts). */
+const OPS: { [Op in ShardOp]: (task: ShardTask<Op>) => ShardResult<Op> } = {
+  open: (t) => open(t.partitions),
+  produce: (t) => produce(t.sab, t.items),
+  fetch: (t) => fetch(t.items, t.maxBytes),
+  listOffsets: (t) => listOffsets(t.items),
+  delete: (t) => remove(t.keys),
+  retention: (t) => retention(t.nowMs, t.producerIdExpirationMs),
+  writeTxnMarkers: (t) => writeTxnMarkers(t.items),
+  describeProducers: (t) => describeProducers(t.keys),
+  compact: (t) => compact(t.nowMs),
+  batch: (t) => batch(t.tasks),
+  stats: () => probe.stats(logs),
+  configure: (t) => configure(t.items),
+  deleteRecords: (t) => deleteRecords(t.items),
+  epochEndOffsets: (t) => epochEndOffsets(t.items),
+  sizes: (t) => sizes(t.keys),
+  close: () => close(),
+};
+
+/** Piscina's entry: a task from the main thread, answered with its op's result (ShardPool types both ends). */
 export default function run(task: ShardTask): unknown {
+  return runTask(task);
+}
+
+function runTask<Op extends ShardOp>(task: ShardTask<Op>): ShardResult<Op> {
   // a batch's tasks are timed and counted one by one
-  if (task.op === 'batch') return batch(task.tasks);
+  if (task.op === 'batch') return OPS[task.op](task);
   const started = performance.now();
   try {
-    return runTask(task);
+    return OPS[task.op](task);
   } finally {
     probe.countTask(performance.now() - started);
-  }
-}
-
-function runTask(task: Exclude<ShardTask, { op: 'batch' }>): unknown {
-  switch (task.op) {
-    case 'open': return open(task.partitions);
-    case 'produce': return produce(task.sab, task.items);
-    case 'fetch': return fetch(task.items, task.maxBytes);
-    case 'listOffsets': return listOffsets(task.items);
-    case 'delete': return remove(task.keys);
-    case 'retention': return retention(task.nowMs, task.producerIdExpirationMs);
-    case 'writeTxnMarkers': return writeTxnMarkers(task.items);
-    case 'describeProducers': return describeProducers(task.keys);
-    case 'compact': return compact(task.nowMs);
-    case 'stats': return probe.stats(logs);
-    case 'configure': return configure(task.items);
-    case 'deleteRecords': return deleteRecords(task.items);
-    case 'epochEndOffsets': return epochEndOffsets(task.items);
-    case 'sizes': return sizes(task.keys);
-    case 'close': return close();
   }
 }

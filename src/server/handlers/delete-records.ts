@@ -5,7 +5,7 @@
 // -1) are OFFSET_OUT_OF_RANGE; the coordinators' internal topics are not for deleting from.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
-import type { DeleteRecordsItem, DeleteRecordsResult } from '../../workers/messages.js';
+import type { DeleteRecordsResult } from '../../workers/messages.js';
 import type { ApiHandler } from '../dispatcher.js';
 import { askPartitions, hasPartition } from './partition-tasks.js';
 
@@ -20,7 +20,7 @@ export const deleteRecords: ApiHandler = {
   maxVersion: 2,
   async handle(ctx, req) {
     const topics = req.topics as RequestTopic[];
-    const results = await askPartitions<RequestPartition, DeleteRecordsItem, DeleteRecordsResult>(ctx, topics, {
+    const results = await askPartitions(ctx, topics, {
       early(topic, p) {
         if (!hasPartition(topic, p.partitionIndex)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (topic.internal) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);

@@ -26,7 +26,7 @@ export const describeLogDirs: ApiHandler = {
         for (const p of new Set(a.partitions)) if (p >= 0 && p < t.partitions) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
       }
     }
-    const sizes = await ctx.partitions.scatter<Wanted, number>(wanted, (w) => ctx.partitions.shardFor(w.topic, w.partition),
+    const sizes = await ctx.partitions.scatter(wanted, (w) => ctx.partitions.shardFor(w.topic, w.partition),
       (list) => ({ op: 'sizes', keys: list.map((w) => partitionKey(w.topic, w.partition)) }));
     return {
       throttleTimeMs: 0,

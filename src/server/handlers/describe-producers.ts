@@ -24,7 +24,7 @@ export const describeProducers: ApiHandler = {
         return wanted.length - 1;
       });
     });
-    const results = await ctx.partitions.scatter<typeof wanted[number], DescribeProducersResult>(
+    const results = await ctx.partitions.scatter(
       wanted, (w) => w.shard, (list) => ({ op: 'describeProducers', keys: list.map((w) => w.key) }),
     );
     return {

@@ -107,7 +107,7 @@ const waitable = (slots: Slot[]): boolean => slots.length > 0 && slots.every((s)
 async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promise<{ bytes: number; full: boolean }> {
   for (const s of slots) s.release?.();
   const todo = slots.filter((s) => s.item !== undefined);
-  const results = todo.length === 0 ? [] : await ctx.partitions.scatter<Slot, FetchResult>(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
+  const results = todo.length === 0 ? [] : await ctx.partitions.scatter(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
   let left = maxBytes;
   let bytes = 0;
   let minOneMessage = true;

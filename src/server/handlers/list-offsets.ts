@@ -47,7 +47,7 @@ export const listOffsets: ApiHandler = {
         shards.push(ctx.partitions.shardFor(t.name, p.partitionIndex));
       }
     }
-    const results = await ctx.partitions.scatter<ListOffsetsItem, ListOffsetsResult>(items, (_, i) => shards[i]!, (list) => ({ op: 'listOffsets', items: list }));
+    const results = await ctx.partitions.scatter(items, (_, i) => shards[i]!, (list) => ({ op: 'listOffsets', items: list }));
     let a = 0;
     return {
       throttleTimeMs: 0,

@@ -7,7 +7,7 @@
 // the end offset without its epoch.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
-import type { EpochEndOffsetItem, EpochEndOffsetResult } from '../../workers/messages.js';
+import type { EpochEndOffsetResult } from '../../workers/messages.js';
 import type { ApiHandler } from '../dispatcher.js';
 import { LEADER_EPOCH } from './common.js';
 import { askPartitions, hasPartition } from './partition-tasks.js';
@@ -23,7 +23,7 @@ export const offsetForLeaderEpoch: ApiHandler = {
   maxVersion: 4,
   async handle(ctx, req) {
     const topics = req.topics as RequestTopic[];
-    const results = await askPartitions<RequestPartition, EpochEndOffsetItem, EpochEndOffsetResult>(ctx, topics.map((t) => ({ name: t.topic, partitions: t.partitions })), {
+    const results = await askPartitions(ctx, topics.map((t) => ({ name: t.topic, partitions: t.partitions })), {
       early(topic, p) {
         if (!hasPartition(topic, p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < LEADER_EPOCH) return fail(ErrorCode.FENCED_LEADER_EPOCH);

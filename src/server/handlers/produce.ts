@@ -77,7 +77,7 @@ export const produce: ApiHandler = {
     });
 
     if (items.length > 0) {
-      const results = await ctx.partitions.scatter<ProduceItem, ProduceResult>(
+      const results = await ctx.partitions.scatter(
         items, (_, i) => itemShards[i]!, (list) => ({ op: 'produce', sab: ctx.frame.sab!, items: list }), // Produce frames are always shared
       );
       let r = 0;
@@ -86,8 +86,7 @@ export const produce: ApiHandler = {
         const result = results[r++]!;
         slot.result = result;
         slot.errorCode = result.errorCode;
-        if (result.errorCode === ErrorCode.NONE) ctx.purgatory.appended(slot.item.key, result.bytes);
-        else if (result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
+        if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.conn.log.warn({ partition: slot.item.key, error: result.errorCode, clientId: ctx.header.clientId }, 'produce rejected');
       }
     }
 
