@@ -2,6 +2,7 @@
 // the one-replica partition layout of a single-node cluster, and the authorized-operations
 // bit fields (no ACLs: everything a topic or cluster supports is allowed).
 import type { TopicInfo } from '../../cluster/topics.js';
+import type { MetadataResponseData } from '../../protocol/messages/index.js';
 import type { RequestContext } from '../dispatcher.js';
 import { LEADER_EPOCH } from '../../storage/leader-epoch.js';
 
@@ -27,16 +28,15 @@ export function repeated(names: readonly string[]): Set<string> {
   return twice;
 }
 
-export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
+/** A broker as Metadata lists it (DescribeCluster names nodeId brokerId). */
+export function advertisedEndpoint(ctx: RequestContext): Required<MetadataResponseData.MetadataResponseBroker> {
   const { config } = ctx;
   const l = config.advertisedListeners.find((a) => a.name === ctx.conn.listenerName) ?? config.advertisedListeners[0]!;
   return { nodeId: config.nodeId, host: l.host, port: l.port, rack: null };
 }
 
-export function partitionLayout(ctx: RequestContext, topic: TopicInfo): {
-  errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch: number;
-  replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[];
-}[] {
+/** The topic's partitions as Metadata (and DescribeTopicPartitions) describe them: all led by this broker. */
+export function partitionLayout(ctx: RequestContext, topic: TopicInfo): Required<MetadataResponseData.MetadataResponsePartition>[] {
   const node = ctx.config.nodeId;
   return Array.from({ length: topic.partitions }, (_, p) => ({
     errorCode: 0, partitionIndex: p, leaderId: node, leaderEpoch: LEADER_EPOCH,

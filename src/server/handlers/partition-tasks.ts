@@ -4,9 +4,19 @@
 import type { TopicInfo } from '../../cluster/topics.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { PartitionKey, ShardTask } from '../../workers/messages.js';
-import type { RequestContext } from '../dispatcher.js';
+import type { PartitionOwners, TopicCatalog } from '../context.js';
 
-export interface PartitionTasks<P, I, R> {
+/** What asking the partitions needs of the request's context. */
+export interface PartitionsAsked {
+  readonly topics: Pick<TopicCatalog, 'get'>;
+  readonly partitions: Pick<PartitionOwners, 'scatter' | 'shardFor'>;
+}
+
+/** How to ask for the partitions of a request whose topics are T, each listing partitions P. */
+export interface PartitionTasks<T, P, I, R> {
+  /** The topic's name, and the partitions it asks about, in the request's order. */
+  name(topic: T): string;
+  partitions(topic: T): readonly P[];
   /** An answer without asking the shard (unknown topic or partition, a bad argument), or null to ask it. */
   early(topic: TopicInfo | undefined, partition: P): R | null;
   index(partition: P): number;
@@ -14,17 +24,19 @@ export interface PartitionTasks<P, I, R> {
   task(items: I[]): ShardTask;
 }
 
-export async function askPartitions<P, I, R>(
-  ctx: RequestContext, topics: { name: string; partitions: P[] }[], spec: PartitionTasks<P, I, R>,
+/** The answers, by topic and partition in the request's order. */
+export async function askPartitions<T, P, I, R>(
+  ctx: PartitionsAsked, topics: readonly T[], spec: PartitionTasks<T, P, I, R>,
 ): Promise<R[][]> {
   const items: { item: I; shard: number }[] = [];
   const answers: (R | number)[][] = topics.map((t) => {
-    const topic = ctx.topics.get(t.name);
-    return t.partitions.map((p) => {
+    const name = spec.name(t);
+    const topic = ctx.topics.get(name);
+    return spec.partitions(t).map((p) => {
       const early = spec.early(topic, p);
       if (early !== null) return early;
       const index = spec.index(p);
-      items.push({ item: spec.item(partitionKey(t.name, index), p), shard: ctx.partitions.shardFor(t.name, index) });
+      items.push({ item: spec.item(partitionKey(name, index), p), shard: ctx.partitions.shardFor(name, index) });
       return items.length - 1;
     });
   });
