@@ -1,11 +1,14 @@
 // What the topic and partition handlers share, run against in-memory stand-ins: askPartitions
-// (early answers, one task per shard, results back in the request's shape).
+// (early answers, one task per shard, results back in the request's shape) and eachTopicOnce
+// (a topic named twice in CreateTopics or CreatePartitions is refused, the others acted on in order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TopicInfo } from '../../../src/cluster/topics.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
+import type { CreatePartitionsResponseData } from '../../../src/protocol/messages/index.js';
 import type { RequestOf } from '../../../src/server/dispatcher.js';
 import { askPartitions, hasPartition, type PartitionsAsked } from '../../../src/server/handlers/partition-tasks.js';
+import { eachTopicOnce } from '../../../src/server/handlers/common.js';
 import type { DeleteRecordsItem, DeleteRecordsResult, ShardTask } from '../../../src/workers/messages.js';
 
 const topic = (name: string, partitions: number): TopicInfo => ({ name, topicId: '0'.repeat(32), partitions, configs: {}, logDir: '/logs', internal: false });
@@ -66,4 +69,20 @@ test('hasPartition: the topic exists and the index is in range', () => {
   assert.equal(hasPartition(topic('a', 2), -1), false);
   assert.equal(hasPartition(topic('a', 2), 1), true);
   assert.equal(hasPartition(topic('a', 2), 2), false);
+});
+
+test('eachTopicOnce refuses a topic named twice and acts on the others in order', async () => {
+  const acted: string[] = [];
+  const results = await eachTopicOnce([{ name: 'x' }, { name: 'y' }, { name: 'x' }, { name: 'z' }], async (t): Promise<CreatePartitionsResponseData.CreatePartitionsTopicResult> => {
+    acted.push(t.name);
+    return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
+  }, (t, error) => ({ name: t.name, ...error }));
+  assert.deepEqual(acted, ['y', 'z']);
+  const duplicate = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name x in the request.' };
+  assert.deepEqual(results, [
+    { name: 'x', ...duplicate },
+    { name: 'y', errorCode: 0, errorMessage: null },
+    { name: 'x', ...duplicate },
+    { name: 'z', errorCode: 0, errorMessage: null },
+  ]);
 });
