@@ -88,6 +88,13 @@ export class Cluster {
     );
   }
 
+  /** CreateTopics and CreatePartitions: manual replica assignments may name only this broker. */
+  private otherBrokers(assignments: number[][]): TopicOutcome | null {
+    const node = this.config.nodeId;
+    if (assignments.every((replicas) => replicas.length === 1 && replicas[0] === node)) return null;
+    return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Replica assignment must name only broker ${node}, the one broker of this cluster` };
+  }
+
   validate(spec: CreateTopicSpec): TopicOutcome {
     const fail = (errorCode: number, errorMessage: string): TopicOutcome => ({ errorCode, errorMessage });
     const nameProblem = checkTopicName(spec.name);
@@ -103,9 +110,8 @@ export class Cluster {
       }
       const indexes = spec.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
       if (indexes.some((p, i) => p !== i)) return fail(ErrorCode.INVALID_PARTITIONS, 'Partitions should be a consecutive 0-based integer sequence');
-      if (spec.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== this.config.nodeId)) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment must name only broker ${this.config.nodeId}, the one broker of this cluster`);
-      }
+      const notHere = this.otherBrokers(spec.assignments.map((a) => a.brokerIds));
+      if (notHere !== null) return notHere;
       partitions = indexes.length;
     } else {
       if (partitions === -1) partitions = this.config.numPartitions;
@@ -177,9 +183,8 @@ export class Cluster {
         if (assignments.length !== count - topic.partitions) {
           return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - topic.partitions} but ${assignments.length} assignments provided.`);
         }
-        if (assignments.some((a) => a.length !== 1 || a[0] !== this.config.nodeId)) {
-          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment must name only broker ${this.config.nodeId}, the one broker of this cluster`);
-        }
+        const notHere = this.otherBrokers(assignments);
+        if (notHere !== null) return notHere;
       }
       if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
       const before = topic.partitions;

@@ -2,16 +2,14 @@
 // advertised is what is served. An unsupported version is answered by the dispatcher itself
 // (error 35, v0 layout). No features are advertised.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 
-export const apiVersions: ApiHandler = {
-  apiKey: ApiKey.ApiVersions,
+export const apiVersions = handler('ApiVersions', {
   minVersion: 0,
   maxVersion: 4,
-  handle: (ctx) => ({
+  handle: (ctx): ResponseOf<'ApiVersions'> => ({
     errorCode: ErrorCode.NONE,
     apiKeys: ctx.apiVersions(),
     throttleTimeMs: 0,
   }),
-};
+});

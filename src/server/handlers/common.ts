@@ -1,7 +1,10 @@
 // What several handlers share: this broker's endpoint as a client on a given listener sees it,
-// the one-replica partition layout of a single-node cluster, and the authorized-operations
-// bit fields (no ACLs: everything a topic or cluster supports is allowed).
+// the one-replica partition layout of a single-node cluster, the authorized-operations
+// bit fields (no ACLs: everything a topic or cluster supports is allowed), and the walk over the
+// topics of CreateTopics and CreatePartitions that refuses a topic named twice.
 import type { TopicInfo } from '../../cluster/topics.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { MetadataResponseData } from '../../protocol/messages/index.js';
 import type { RequestContext } from '../dispatcher.js';
 import { LEADER_EPOCH } from '../../storage/leader-epoch.js';
 
@@ -27,16 +30,36 @@ export function repeated(names: readonly string[]): Set<string> {
   return twice;
 }
 
-export function advertisedEndpoint(ctx: RequestContext): { nodeId: number; host: string; port: number; rack: null } {
+/** An error in the answer for one topic. */
+export interface TopicError { errorCode: number; errorMessage: string }
+
+/**
+ * Acts on each topic of a request that creates or grows topics, one after another in the
+ * request's order; a topic named more than once is refused INVALID_REQUEST each time and left
+ * alone, as Kafka answers CreateTopics and CreatePartitions.
+ */
+export async function eachTopicOnce<T extends { name: string }, R>(
+  topics: readonly T[], act: (topic: T) => Promise<R>, refuse: (topic: T, error: TopicError) => R,
+): Promise<R[]> {
+  const twice = repeated(topics.map((t) => t.name));
+  const results: R[] = [];
+  for (const t of topics) {
+    results.push(twice.has(t.name)
+      ? refuse(t, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` })
+      : await act(t));
+  }
+  return results;
+}
+
+/** A broker as Metadata lists it (DescribeCluster names nodeId brokerId). */
+export function advertisedEndpoint(ctx: RequestContext): Required<MetadataResponseData.MetadataResponseBroker> {
   const { config } = ctx;
   const l = config.advertisedListeners.find((a) => a.name === ctx.conn.listenerName) ?? config.advertisedListeners[0]!;
   return { nodeId: config.nodeId, host: l.host, port: l.port, rack: null };
 }
 
-export function partitionLayout(ctx: RequestContext, topic: TopicInfo): {
-  errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch: number;
-  replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[];
-}[] {
+/** The topic's partitions as Metadata (and DescribeTopicPartitions) describe them: all led by this broker. */
+export function partitionLayout(ctx: RequestContext, topic: TopicInfo): Required<MetadataResponseData.MetadataResponsePartition>[] {
   const node = ctx.config.nodeId;
   return Array.from({ length: topic.partitions }, (_, p) => ({
     errorCode: 0, partitionIndex: p, leaderId: node, leaderEpoch: LEADER_EPOCH,

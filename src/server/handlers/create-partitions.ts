@@ -3,30 +3,20 @@
 // consumers see them in their next Metadata. Manual assignments may name only this broker. A topic
 // named twice in one request is INVALID_REQUEST.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
-import { repeated } from './common.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
+import { eachTopicOnce } from './common.js';
 
-interface RequestTopic { name: string; count: number; assignments: { brokerIds: number[] }[] | null }
-
-export const createPartitions: ApiHandler = {
-  apiKey: ApiKey.CreatePartitions,
+export const createPartitions = handler('CreatePartitions', {
   minVersion: 0,
   maxVersion: 3,
-  async handle(ctx, req) {
-    const topics = req.topics as RequestTopic[];
-    const twice = repeated(topics.map((t) => t.name));
-    const results = [];
-    for (const t of topics) {
-      if (twice.has(t.name)) {
-        results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic name ${t.name} in the request.` });
-        continue;
-      }
+  async handle(ctx, req): Promise<ResponseOf<'CreatePartitions'>> {
+    const { validateOnly } = req;
+    const results = await eachTopicOnce(req.topics, async (t) => {
       const before = ctx.topics.get(t.name)?.partitions;
-      const outcome = await ctx.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly === true);
-      if (outcome.errorCode === ErrorCode.NONE && req.validateOnly !== true) ctx.conn.log.info({ topic: t.name, from: before, partitions: t.count }, 'partitions added');
-      results.push({ name: t.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage });
-    }
+      const outcome = await ctx.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, validateOnly);
+      if (outcome.errorCode === ErrorCode.NONE && !validateOnly) ctx.conn.log.info({ topic: t.name, from: before, partitions: t.count }, 'partitions added');
+      return { name: t.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage };
+    }, (t, error) => ({ name: t.name, ...error }));
     return { throttleTimeMs: 0, results };
   },
-};
+});

@@ -4,23 +4,20 @@
 // offset. Fetches below it then get OFFSET_OUT_OF_RANGE. Offsets past the high watermark (or below
 // -1) are OFFSET_OUT_OF_RANGE; the coordinators' internal topics are not for deleting from.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import type { DeleteRecordsResult } from '../../workers/messages.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { askPartitions, hasPartition } from './partition-tasks.js';
-
-interface RequestPartition { partitionIndex: number; offset: number }
-interface RequestTopic { name: string; partitions: RequestPartition[] }
 
 const fail = (errorCode: number): DeleteRecordsResult => ({ errorCode, lowWatermark: -1 });
 
-export const deleteRecords: ApiHandler = {
-  apiKey: ApiKey.DeleteRecords,
+export const deleteRecords = handler('DeleteRecords', {
   minVersion: 0,
   maxVersion: 2,
-  async handle(ctx, req) {
-    const topics = req.topics as RequestTopic[];
+  async handle(ctx, req): Promise<ResponseOf<'DeleteRecords'>> {
+    const { topics } = req;
     const results = await askPartitions(ctx, topics, {
+      name: (t) => t.name,
+      partitions: (t) => t.partitions,
       early(topic, p) {
         if (!hasPartition(topic, p.partitionIndex)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (topic.internal) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -42,4 +39,4 @@ export const deleteRecords: ApiHandler = {
       })),
     };
   },
-};
+});

@@ -1,19 +1,18 @@
 // DeleteTopics (20), versions 0-6: by name (v0-5) or by name or topic id (v6). Removes the
 // topic from the registry, then its partition logs from their shards.
-import { ApiKey } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ApiHandler } from '../dispatcher.js';
+import type { DeleteTopicsResponseData } from '../../protocol/messages/index.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 
-export const deleteTopics: ApiHandler = {
-  apiKey: ApiKey.DeleteTopics,
+export const deleteTopics = handler('DeleteTopics', {
   minVersion: 0,
   maxVersion: 6,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'DeleteTopics'>> {
     const { topics } = ctx;
     const wanted: { name: string | null; topicId?: string }[] = ctx.header.apiVersion >= 6
       ? req.topics
-      : (req.topicNames as string[]).map((name) => ({ name }));
-    const responses = [];
+      : req.topicNames.map((name) => ({ name }));
+    const responses: DeleteTopicsResponseData.DeletableTopicResult[] = [];
     for (const w of wanted) {
       const byId = w.name === null && w.topicId !== undefined ? topics.getById(w.topicId) : undefined;
       const name = w.name ?? byId?.name;
@@ -27,4 +26,4 @@ export const deleteTopics: ApiHandler = {
     }
     return { throttleTimeMs: 0, responses };
   },
-};
+});

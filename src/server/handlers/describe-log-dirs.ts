@@ -3,27 +3,25 @@
 // and usable bytes. No partition is ever moving between dirs (offset lag 0, no future replicas).
 import { statfsSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
+import type { DescribeLogDirsResponseData } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
+import { hasPartition } from './partition-tasks.js';
 
-interface RequestTopic { topic: string; partitions: number[] }
 interface Wanted { dir: string; topic: string; partition: number }
 
-export const describeLogDirs: ApiHandler = {
-  apiKey: ApiKey.DescribeLogDirs,
+export const describeLogDirs = handler('DescribeLogDirs', {
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, req) {
-    const asked = req.topics as RequestTopic[] | null;
+  async handle(ctx, req): Promise<ResponseOf<'DescribeLogDirs'>> {
+    const asked = req.topics;
     const wanted: Wanted[] = [];
     if (asked === null) {
       for (const t of ctx.topics.all()) for (let p = 0; p < t.partitions; p++) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
     } else {
       for (const a of asked) {
         const t = ctx.topics.get(a.topic);
-        if (t === undefined) continue;
-        for (const p of new Set(a.partitions)) if (p >= 0 && p < t.partitions) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
+        for (const p of new Set(a.partitions)) if (hasPartition(t, p)) wanted.push({ dir: t.logDir, topic: t.name, partition: p });
       }
     }
     const sizes = await ctx.partitions.scatter(wanted, (w) => ctx.partitions.shardFor(w.topic, w.partition),
@@ -32,7 +30,7 @@ export const describeLogDirs: ApiHandler = {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       results: ctx.config.logDirs.map((logDir) => {
-        const topics = new Map<string, { name: string; partitions: unknown[] }>();
+        const topics = new Map<string, DescribeLogDirsResponseData.DescribeLogDirsTopic>();
         wanted.forEach((w, i) => {
           if (w.dir !== logDir || sizes[i]! < 0) return;
           let t = topics.get(w.topic);
@@ -43,7 +41,7 @@ export const describeLogDirs: ApiHandler = {
       }),
     };
   },
-};
+});
 
 function space(dir: string): { totalBytes: number; usableBytes: number } {
   try {

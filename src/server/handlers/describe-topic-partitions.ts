@@ -1,24 +1,23 @@
 // DescribeTopicPartitions (75), version 0: topics (all when none are named) and their
 // partitions, in name order, paged by response_partition_limit with a cursor.
-import { ApiKey } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribeTopicPartitionsResponseData } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/reader.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, partitionLayout } from './common.js';
 
-export const describeTopicPartitions: ApiHandler = {
-  apiKey: ApiKey.DescribeTopicPartitions,
+export const describeTopicPartitions = handler('DescribeTopicPartitions', {
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'DescribeTopicPartitions'> {
     const { topics } = ctx;
-    const names = (req.topics as { name: string }[]).length > 0
-      ? [...new Set((req.topics as { name: string }[]).map((t) => t.name))].sort()
+    const names = req.topics.length > 0
+      ? [...new Set(req.topics.map((t) => t.name))].sort()
       : [...topics.all()].map((t) => t.name).sort();
-    const cursor = req.cursor as { topicName: string; partitionIndex: number } | null;
-    let budget = Math.max(1, req.responsePartitionLimit as number);
-    const out = [];
-    let nextCursor = null;
+    const { cursor } = req;
+    let budget = Math.max(1, req.responsePartitionLimit);
+    const out: DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic[] = [];
+    let nextCursor: DescribeTopicPartitionsResponseData.Cursor | null = null;
     for (const name of names) {
       if (cursor !== null && name < cursor.topicName) continue;
       const topic = topics.get(name);
@@ -43,4 +42,4 @@ export const describeTopicPartitions: ApiHandler = {
     }
     return { throttleTimeMs: 0, topics: out, nextCursor };
   },
-};
+});

@@ -5,26 +5,27 @@
 // line names the client and version that asked. Topics may be named by id from v10. The
 // operations allowed on each topic and (v8-10) the cluster, when asked: all that apply (no authorizer).
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
+import type { MetadataResponseData } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/reader.js';
 import type { TopicInfo } from '../../cluster/topics.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import { handler, type RequestContext, type RequestOf, type ResponseOf } from '../dispatcher.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, advertisedEndpoint, partitionLayout } from './common.js';
 
-interface RequestTopic { topicId: string; name: string | null }
+type RequestTopic = NonNullable<RequestOf<'Metadata'>['topics']>[number];
+type ResponseTopic = MetadataResponseData.MetadataResponseTopic;
 
-export const metadata: ApiHandler = {
-  apiKey: ApiKey.Metadata,
+export const metadata = handler('Metadata', {
   minVersion: 0,
   maxVersion: 12,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'Metadata'>> {
     const version = ctx.header.apiVersion;
-    const requested = req.topics as RequestTopic[] | null;
+    const requested = req.topics;
     const allTopics = requested === null || (version === 0 && requested.length === 0);
-    const autoCreate = ctx.config.autoCreateTopicsEnable && (version < 4 || req.allowAutoTopicCreation === true);
-    const withOps = req.includeTopicAuthorizedOperations === true;
+    // allowAutoTopicCreation decodes to its default, true, before v4 (which do not carry it)
+    const autoCreate = ctx.config.autoCreateTopicsEnable && req.allowAutoTopicCreation;
+    const withOps = req.includeTopicAuthorizedOperations;
 
-    const topics = [];
+    const topics: ResponseTopic[] = [];
     if (allTopics) {
       for (const t of ctx.topics.all()) topics.push(describe(ctx, t, withOps));
     } else {
@@ -37,13 +38,13 @@ export const metadata: ApiHandler = {
       controllerId: ctx.config.nodeId,
       topics,
       // v8-10 (later versions ask DescribeCluster)
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
-};
+});
 
-async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean, withOps: boolean) {
-  if (r.name === null || r.name === undefined) {
+async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean, withOps: boolean): Promise<ResponseTopic> {
+  if (r.name === null) {
     const byId = r.topicId !== ZERO_UUID ? ctx.topics.getById(r.topicId) : undefined;
     if (byId !== undefined) return describe(ctx, byId, withOps);
     return failed(ErrorCode.UNKNOWN_TOPIC_ID, null, r.topicId);
@@ -60,7 +61,7 @@ async function lookup(ctx: RequestContext, r: RequestTopic, autoCreate: boolean,
   return describe(ctx, created.topic, withOps);
 }
 
-function describe(ctx: RequestContext, t: TopicInfo, withOps: boolean) {
+function describe(ctx: RequestContext, t: TopicInfo, withOps: boolean): ResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -71,6 +72,6 @@ function describe(ctx: RequestContext, t: TopicInfo, withOps: boolean) {
   };
 }
 
-function failed(errorCode: number, name: string | null, topicId = ZERO_UUID) {
+function failed(errorCode: number, name: string | null, topicId = ZERO_UUID): ResponseTopic {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
 }

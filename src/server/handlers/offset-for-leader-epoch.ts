@@ -6,24 +6,21 @@
 // a newer one UNKNOWN_LEADER_EPOCH (-1, and v0-1 which do not carry it: not checked). v0 answers
 // the end offset without its epoch.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import type { EpochEndOffsetResult } from '../../workers/messages.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { LEADER_EPOCH } from './common.js';
 import { askPartitions, hasPartition } from './partition-tasks.js';
 
-interface RequestPartition { partition: number; currentLeaderEpoch: number; leaderEpoch: number }
-interface RequestTopic { topic: string; partitions: RequestPartition[] }
-
 const fail = (errorCode: number): EpochEndOffsetResult => ({ errorCode, leaderEpoch: -1, endOffset: -1 });
 
-export const offsetForLeaderEpoch: ApiHandler = {
-  apiKey: ApiKey.OffsetForLeaderEpoch,
+export const offsetForLeaderEpoch = handler('OffsetForLeaderEpoch', {
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, req) {
-    const topics = req.topics as RequestTopic[];
-    const results = await askPartitions(ctx, topics.map((t) => ({ name: t.topic, partitions: t.partitions })), {
+  async handle(ctx, req): Promise<ResponseOf<'OffsetForLeaderEpoch'>> {
+    const { topics } = req;
+    const results = await askPartitions(ctx, topics, {
+      name: (t) => t.topic,
+      partitions: (t) => t.partitions,
       early(topic, p) {
         if (!hasPartition(topic, p.partition)) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < LEADER_EPOCH) return fail(ErrorCode.FENCED_LEADER_EPOCH);
@@ -42,4 +39,4 @@ export const offsetForLeaderEpoch: ApiHandler = {
       })),
     };
   },
-};
+});

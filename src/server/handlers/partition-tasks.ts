@@ -4,28 +4,39 @@
 import type { TopicInfo } from '../../cluster/topics.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ItemOp, ItemResult, PartitionKey, ShardTask } from '../../workers/messages.js';
-import type { RequestContext } from '../dispatcher.js';
+import type { PartitionOwners, TopicCatalog } from '../context.js';
 
-/** P: a partition as the request names it; I: its item in the shard task T; the answers are T's op's results. */
-export interface PartitionTasks<P, I, T extends ShardTask<ItemOp>> {
-  /** An answer without asking the shard (unknown topic or partition, a bad argument), or null to ask it. */
-  early(topic: TopicInfo | undefined, partition: P): ItemResult<T['op']> | null;
-  index(partition: P): number;
-  item(key: PartitionKey, partition: P): I;
-  task(items: I[]): T;
+/** What asking the partitions needs of the request's context. */
+export interface PartitionsAsked {
+  readonly topics: Pick<TopicCatalog, 'get'>;
+  readonly partitions: Pick<PartitionOwners, 'scatter' | 'shardFor'>;
 }
 
-export async function askPartitions<P, I, T extends ShardTask<ItemOp>>(
-  ctx: RequestContext, topics: { name: string; partitions: P[] }[], spec: PartitionTasks<P, I, T>,
-): Promise<ItemResult<T['op']>[][]> {
+/** How to ask for the partitions of a request whose topics are T, each listing partitions P, as items I of shard task K (answered with K's op's results). */
+export interface PartitionTasks<T, P, I, K extends ShardTask<ItemOp>> {
+  /** The topic's name, and the partitions it asks about, in the request's order. */
+  name(topic: T): string;
+  partitions(topic: T): readonly P[];
+  /** An answer without asking the shard (unknown topic or partition, a bad argument), or null to ask it. */
+  early(topic: TopicInfo | undefined, partition: P): ItemResult<K['op']> | null;
+  index(partition: P): number;
+  item(key: PartitionKey, partition: P): I;
+  task(items: I[]): K;
+}
+
+/** The answers, by topic and partition in the request's order. */
+export async function askPartitions<T, P, I, K extends ShardTask<ItemOp>>(
+  ctx: PartitionsAsked, topics: readonly T[], spec: PartitionTasks<T, P, I, K>,
+): Promise<ItemResult<K['op']>[][]> {
   const items: { item: I; shard: number }[] = [];
-  const answers: (ItemResult<T['op']> | number)[][] = topics.map((t) => {
-    const topic = ctx.topics.get(t.name);
-    return t.partitions.map((p) => {
+  const answers: (ItemResult<K['op']> | number)[][] = topics.map((t) => {
+    const name = spec.name(t);
+    const topic = ctx.topics.get(name);
+    return spec.partitions(t).map((p) => {
       const early = spec.early(topic, p);
       if (early !== null) return early;
       const index = spec.index(p);
-      items.push({ item: spec.item(partitionKey(t.name, index), p), shard: ctx.partitions.shardFor(t.name, index) });
+      items.push({ item: spec.item(partitionKey(name, index), p), shard: ctx.partitions.shardFor(name, index) });
       return items.length - 1;
     });
   });
