@@ -7,27 +7,31 @@
 // group empties.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.js';
+import type { Decoded, JoinGroupRequestData, JoinGroupResponseData, SyncGroupRequestData, SyncGroupResponseData } from '../protocol/messages/index.js';
 
 export type ClassicState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-export interface Protocol { name: string; metadata: Buffer }
+/** A protocol a member supports, with its metadata (JoinGroup's Protocols). */
+export type Protocol = JoinGroupRequestData.JoinGroupRequestProtocol;
 
-export interface JoinRequest {
-  memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
-  sessionTimeoutMs: number; rebalanceTimeoutMs: number; protocolType: string; protocols: Protocol[];
+/** A JoinGroup as decoded, with what the handler adds from the connection and the version. */
+export interface JoinRequest extends Pick<Decoded<JoinGroupRequestData>,
+  'memberId' | 'groupInstanceId' | 'sessionTimeoutMs' | 'rebalanceTimeoutMs' | 'protocolType' | 'protocols'> {
+  clientId: string; clientHost: string;
   /** JoinGroup v4+ hands out a member id first (MEMBER_ID_REQUIRED). */
   requireKnownMemberId: boolean;
   /** JoinGroup v9+: the leader of a static rejoin may skip the assignment. */
   supportsSkipAssignment: boolean;
 }
 
-export interface JoinResult {
-  errorCode: number; generationId: number; protocolType: string | null; protocolName: string | null;
-  leader: string; skipAssignment: boolean; memberId: string;
-  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
-}
+/** A JoinGroup answer, every field there (the encoder leaves out what a version lacks). */
+export type JoinResult = Required<Omit<JoinGroupResponseData, 'throttleTimeMs'>>;
 
-export interface SyncResult { errorCode: number; protocolType: string | null; protocolName: string | null; assignment: Buffer }
+/** A SyncGroup answer, every field there. */
+export type SyncResult = Required<Omit<SyncGroupResponseData, 'throttleTimeMs'>>;
+
+/** The leader's assignment for one member (SyncGroup's Assignments). */
+export type MemberAssignment = SyncGroupRequestData.SyncGroupRequestAssignment;
 
 export interface ClassicMember {
   memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
@@ -297,7 +301,7 @@ export class ClassicGroup {
   // --- SyncGroup ---
 
   sync(memberId: string, groupInstanceId: string | null, generationId: number, protocolType: string | null, protocolName: string | null,
-    assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
+    assignments: MemberAssignment[]): Promise<SyncResult> {
     const fail = (errorCode: number): Promise<SyncResult> => Promise.resolve({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
     if (this.state === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const member = this.validateMember(memberId, groupInstanceId);
@@ -316,7 +320,7 @@ export class ClassicGroup {
     return answer;
   }
 
-  private async completeSync(assignments: { memberId: string; assignment: Buffer }[]): Promise<void> {
+  private async completeSync(assignments: MemberAssignment[]): Promise<void> {
     const generation = this.generationId;
     const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     for (const m of this.members.values()) m.assignment = given.get(m.memberId) ?? EMPTY;

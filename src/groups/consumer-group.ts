@@ -5,6 +5,9 @@
 // stopped reporting it. Pure state, no timers and no I/O: the coordinator calls expire() at
 // nextDeadline(), encodes the answers and persists what it needs.
 import { ErrorCode } from '../protocol/errors.js';
+import type {
+  ConsumerGroupDescribeResponseData, ConsumerGroupHeartbeatRequestData, ConsumerGroupHeartbeatResponseData, Decoded,
+} from '../protocol/messages/index.js';
 import { ASSIGNORS, DEFAULT_ASSIGNOR, type AssignorMember, type AssignorTopic } from './assignors.js';
 
 export const JOIN_GROUP_MEMBER_EPOCH = 0;
@@ -13,7 +16,7 @@ export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 
 /** topicId -> partitions, ascending, never an empty list. */
 export type TopicPartitionMap = ReadonlyMap<string, readonly number[]>;
-export interface TopicPartitions { topicId: string; partitions: number[] }
+export type TopicPartitions = ConsumerGroupHeartbeatRequestData.TopicPartitions;
 
 export type MemberState = 'stable' | 'unrevoked_partitions' | 'unreleased_partitions';
 export type ConsumerGroupState = 'empty' | 'assigning' | 'reconciling' | 'stable';
@@ -40,10 +43,8 @@ export interface ConsumerGroupMember {
 }
 type Member = { -readonly [K in keyof ConsumerGroupMember]: ConsumerGroupMember[K] };
 
-export interface HeartbeatRequest {
-  memberId: string; memberEpoch: number; instanceId: string | null; rackId: string | null;
-  rebalanceTimeoutMs: number; subscribedTopicNames: string[] | null; subscribedTopicRegex: string | null;
-  serverAssignor: string | null; topicPartitions: TopicPartitions[] | null;
+/** A ConsumerGroupHeartbeat as decoded (its group id aside), with what the handler adds. */
+export interface HeartbeatRequest extends Omit<Decoded<ConsumerGroupHeartbeatRequestData>, 'groupId'> {
   clientId: string; clientHost: string; apiVersion: number;
 }
 
@@ -55,24 +56,13 @@ export interface HeartbeatContext {
   newMemberId: () => string;
 }
 
-export interface HeartbeatResponse {
-  errorCode: number; errorMessage: string | null; memberId: string; memberEpoch: number;
-  heartbeatIntervalMs: number; assignment: { topicPartitions: TopicPartitions[] } | null;
-}
+export type HeartbeatResponse = Omit<ConsumerGroupHeartbeatResponseData, 'throttleTimeMs'>;
 
 export interface ConsumerGroupOptions { groupId: string; sessionTimeoutMs?: number; heartbeatIntervalMs?: number; maxSize?: number }
 
-export interface DescribedAssignment { topicPartitions: { topicId: string; topicName: string; partitions: number[] }[] }
-export interface DescribedMember {
-  memberId: string; instanceId: string | null; rackId: string | null; memberEpoch: number;
-  clientId: string; clientHost: string; subscribedTopicNames: string[]; subscribedTopicRegex: string | null;
-  assignment: DescribedAssignment; targetAssignment: DescribedAssignment;
-}
 /** One entry of ConsumerGroupDescribeResponse's Groups. */
-export interface DescribedGroup {
-  errorCode: number; errorMessage: string | null; groupId: string; groupState: string; groupEpoch: number;
-  assignmentEpoch: number; assignorName: string; members: DescribedMember[]; authorizedOperations: number;
-}
+export type DescribedGroup = ConsumerGroupDescribeResponseData.DescribedGroup;
+type DescribedAssignment = ConsumerGroupDescribeResponseData.Assignment;
 
 class Refusal {
   constructor(readonly errorCode: number, readonly errorMessage: string) {}

@@ -336,7 +336,7 @@ export function subscriptionTopics(metadata: Buffer): string[] {
     const r = new Reader(metadata);
     const version = r.int16();
     const decoded = decodeMessage(ConsumerProtocolSubscription, Math.min(Math.max(version, 0), 3), r);
-    return decoded.topics as string[];
+    return decoded.topics;
   } catch {
     return [];
   }

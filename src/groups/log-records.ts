@@ -108,7 +108,7 @@ export function decodeGroupMetadataValue(buf: Buffer): GroupMetadataRecord {
   const version = r.int16();
   const v = decodeMessage(GroupMetadataValue, version, r);
   const members: GroupMemberRecord[] = [];
-  for (const m of v.members as Record<string, any>[]) {
+  for (const m of v.members) {
     members.push({
       memberId: m.memberId,
       groupInstanceId: m.groupInstanceId,

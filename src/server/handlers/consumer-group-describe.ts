@@ -2,20 +2,18 @@
 // assignments, and when asked the operations allowed on each (all of a group's, no authorizer).
 // A classic group, or none, is GROUP_ID_NOT_FOUND.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import { ConsumerGroup } from '../../groups/consumer-group.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { ConsumerGroup, type DescribedGroup } from '../../groups/consumer-group.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './common.js';
 import { groupRequestError } from './group-common.js';
 
-export const consumerGroupDescribe: ApiHandler = {
-  apiKey: ApiKey.ConsumerGroupDescribe,
+export const consumerGroupDescribe = handler('ConsumerGroupDescribe', {
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'ConsumerGroupDescribe'> {
     const { groups, topics } = ctx;
-    const described = (req.groupIds as string[]).map((groupId) => {
-      const fail = (errorCode: number, errorMessage: string | null) => ({
+    const described = req.groupIds.map((groupId): DescribedGroup => {
+      const fail = (errorCode: number, errorMessage: string | null): DescribedGroup => ({
         errorCode, errorMessage, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED,
       });
       const problem = groupRequestError(ctx, groupId);
@@ -23,8 +21,8 @@ export const consumerGroupDescribe: ApiHandler = {
       const group = groups.groups.get(groupId);
       if (!(group instanceof ConsumerGroup)) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
       const d = group.describe((topicId) => topics.getById(topicId)?.name ?? '');
-      return { ...d, authorizedOperations: req.includeAuthorizedOperations === true ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
+      return { ...d, authorizedOperations: req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
     });
     return { throttleTimeMs: 0, groups: described };
   },
-};
+});

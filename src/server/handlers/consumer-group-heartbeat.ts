@@ -3,29 +3,25 @@
 // (groups/consumer-group.ts). v0 has the broker make the member id; v1 the client.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import type { AssignorTopic } from '../../groups/assignors.js';
 import type { TopicInfo } from '../../cluster/topics.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { clientHost, groupRequestError } from './group-common.js';
 
 function view(t: TopicInfo): AssignorTopic {
   return { topicId: t.topicId, name: t.name, partitions: t.partitions };
 }
 
-export const consumerGroupHeartbeat: ApiHandler = {
-  apiKey: ApiKey.ConsumerGroupHeartbeat,
+export const consumerGroupHeartbeat = handler('ConsumerGroupHeartbeat', {
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'ConsumerGroupHeartbeat'> {
     const v = ctx.header.apiVersion;
     const { groups, topics, config } = ctx;
-    const memberId = req.memberId as string;
-    const memberEpoch = req.memberEpoch as number;
-    const fail = (errorCode: number, errorMessage: string | null = null) => ({
+    const { groupId, memberId, memberEpoch } = req;
+    const fail = (errorCode: number, errorMessage: string | null = null): ResponseOf<'ConsumerGroupHeartbeat'> => ({
       throttleTimeMs: 0, errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs, assignment: null,
     });
-    const groupId = req.groupId as string;
     const problem = groupRequestError(ctx, groupId);
     if (problem === ErrorCode.INVALID_GROUP_ID) return fail(ErrorCode.INVALID_REQUEST, 'GroupId can\'t be empty.');
     if (problem !== ErrorCode.NONE) return fail(problem);
@@ -34,15 +30,8 @@ export const consumerGroupHeartbeat: ApiHandler = {
       return fail(group, group === ErrorCode.GROUP_ID_NOT_FOUND ? `Group ${groupId} is not a consumer group.` : null);
     }
     const out = group.heartbeat({
-      memberId,
-      memberEpoch,
-      instanceId: req.instanceId as string | null,
-      rackId: req.rackId as string | null,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs as number,
-      subscribedTopicNames: req.subscribedTopicNames as string[] | null,
-      subscribedTopicRegex: v >= 1 ? req.subscribedTopicRegex as string | null : null,
-      serverAssignor: req.serverAssignor as string | null,
-      topicPartitions: req.topicPartitions as { topicId: string; partitions: number[] }[] | null,
+      ...req,
+      subscribedTopicRegex: v >= 1 ? req.subscribedTopicRegex : null,
       clientId: ctx.header.clientId ?? '',
       clientHost: clientHost(ctx),
       apiVersion: v,
@@ -58,4 +47,4 @@ export const consumerGroupHeartbeat: ApiHandler = {
     groups.armExpiry(group);
     return { throttleTimeMs: 0, ...out };
   },
-};
+});

@@ -2,22 +2,21 @@
 // assignments once a protocol is chosen. An unknown group is described as Dead with no error, as
 // Kafka does before v6; a KIP-848 group is GROUP_ID_NOT_FOUND here (ConsumerGroupDescribe shows it).
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
+import type { DescribeGroupsResponseData } from '../../protocol/messages/index.js';
 import { ClassicGroup } from '../../groups/classic-group.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './common.js';
 import { groupRequestError } from './group-common.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export const describeGroups: ApiHandler = {
-  apiKey: ApiKey.DescribeGroups,
+export const describeGroups = handler('DescribeGroups', {
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req) {
-    const withOps = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations === true;
-    const described = (req.groups as string[]).map((groupId) => {
-      const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as unknown[], authorizedOperations: withOps ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
+  handle(ctx, req): ResponseOf<'DescribeGroups'> {
+    const withOps = ctx.header.apiVersion >= 3 && req.includeAuthorizedOperations;
+    const described = req.groups.map((groupId): DescribeGroupsResponseData.DescribedGroup => {
+      const base = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: withOps ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED };
       const problem = groupRequestError(ctx, groupId);
       if (problem !== ErrorCode.NONE) return { ...base, errorCode: problem };
       const group = ctx.groups.groups.get(groupId);
@@ -38,4 +37,4 @@ export const describeGroups: ApiHandler = {
     });
     return { throttleTimeMs: 0, groups: described };
   },
-};
+});

@@ -4,15 +4,15 @@
 // the listener the client came in on; the first lookup creates __consumer_offsets or
 // __transaction_state.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import type { FindCoordinatorResponseData } from '../../protocol/messages/index.js';
+import { handler, type RequestContext, type ResponseOf } from '../dispatcher.js';
 import { advertisedEndpoint } from './common.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
 const SHARE = 2;
 
-async function lookup(ctx: RequestContext, key: string, keyType: number) {
+async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseData.Coordinator> {
   const { nodeId, host, port } = advertisedEndpoint(ctx);
   const answer = (errorCode: number, errorMessage: string | null) => ({ key, nodeId, host, port, errorCode, errorMessage });
   const none = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
@@ -24,18 +24,16 @@ async function lookup(ctx: RequestContext, key: string, keyType: number) {
   return answer(ErrorCode.NONE, null);
 }
 
-export const findCoordinator: ApiHandler = {
-  apiKey: ApiKey.FindCoordinator,
+export const findCoordinator = handler('FindCoordinator', {
   minVersion: 0,
   maxVersion: 6,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'FindCoordinator'>> {
     const v = ctx.header.apiVersion;
-    const keyType = v >= 1 ? req.keyType as number : GROUP;
+    const keyType = v >= 1 ? req.keyType : GROUP;
     if (v >= 4) {
-      const keys = req.coordinatorKeys as string[];
-      return { throttleTimeMs: 0, coordinators: await Promise.all(keys.map((k) => lookup(ctx, k, keyType))) };
+      return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((k) => lookup(ctx, k, keyType))) };
     }
-    const c = await lookup(ctx, req.key as string, keyType);
+    const c = await lookup(ctx, req.key, keyType);
     return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
   },
-};
+});

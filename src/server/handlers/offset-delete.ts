@@ -2,24 +2,20 @@
 // members still read (GROUP_SUBSCRIBED_TO_TOPIC); a non-empty group of another protocol type
 // cannot have offsets deleted (NON_EMPTY_GROUP).
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import { ClassicGroup } from '../../groups/classic-group.js';
 import type { OffsetKey } from '../../groups/offsets.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { groupRequestError } from './group-common.js';
+import { hasPartition } from './partition-tasks.js';
 
-interface DeleteTopic { name: string; partitions: { partitionIndex: number }[] }
-
-export const offsetDelete: ApiHandler = {
-  apiKey: ApiKey.OffsetDelete,
+export const offsetDelete = handler('OffsetDelete', {
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'OffsetDelete'>> {
     const { groups, topics } = ctx;
-    const groupId = req.groupId as string;
-    const requested = req.topics as DeleteTopic[];
+    const { groupId, topics: requested } = req;
     const codes: number[][] = requested.map((t) => t.partitions.map((): number => ErrorCode.NONE));
-    const answer = (errorCode: number) => ({
+    const answer = (errorCode: number): ResponseOf<'OffsetDelete'> => ({
       errorCode, throttleTimeMs: 0,
       topics: errorCode !== ErrorCode.NONE ? [] : requested.map((t, ti) => ({ name: t.name, partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: codes[ti]![pi]! })) })),
     });
@@ -34,7 +30,7 @@ export const offsetDelete: ApiHandler = {
     requested.forEach((t, ti) => {
       const topic = topics.get(t.name);
       t.partitions.forEach((p, pi) => {
-        if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) codes[ti]![pi] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (!hasPartition(topic, p.partitionIndex)) codes[ti]![pi] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (subscribed.has(t.name)) codes[ti]![pi] = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
         else if (groups.offsets.get(groupId, t.name, p.partitionIndex) !== undefined) {
           keys.push({ topic: t.name, partition: p.partitionIndex });
@@ -46,4 +42,4 @@ export const offsetDelete: ApiHandler = {
     for (const [ti, pi] of slots) codes[ti]![pi] = errorCode;
     return answer(ErrorCode.NONE);
   },
-};
+});

@@ -4,15 +4,18 @@
 // v9 a KIP-848 member's epoch is checked. No committed offset answers -1. With requireStable
 // (v7+), a partition with an offset committed by a transaction still open is UNSTABLE_OFFSET_COMMIT.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
+import type { OffsetFetchResponseData } from '../../protocol/messages/index.js';
 import { ConsumerGroup } from '../../groups/consumer-group.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import { handler, type RequestContext, type RequestOf, type ResponseOf } from '../dispatcher.js';
 import { groupRequestError } from './group-common.js';
 
-interface FetchTopic { name: string; partitionIndexes: number[] }
-interface GroupQuery { groupId: string; memberId: string | null; memberEpoch: number; topics: FetchTopic[] | null }
+/** One group asked about (v8+ asks several; before v8 the request is one such group). */
+type GroupQuery = RequestOf<'OffsetFetch'>['groups'][number];
+type FetchTopic = NonNullable<GroupQuery['topics']>[number];
+type FetchedGroup = Pick<OffsetFetchResponseData.OffsetFetchResponseGroup, 'errorCode' | 'topics'>;
+type FetchedPartition = OffsetFetchResponseData.OffsetFetchResponsePartitions;
 
-function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean) {
+function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean): FetchedGroup {
   const { groups } = ctx;
   let errorCode = groupRequestError(ctx, q.groupId);
   const group = groups.groups.get(q.groupId);
@@ -37,25 +40,23 @@ function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean) 
   };
 }
 
-function unknown(partitionIndex: number, errorCode: number) {
+function unknown(partitionIndex: number, errorCode: number): FetchedPartition {
   return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode };
 }
 
-export const offsetFetch: ApiHandler = {
-  apiKey: ApiKey.OffsetFetch,
+export const offsetFetch = handler('OffsetFetch', {
   minVersion: 0,
   maxVersion: 9,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'OffsetFetch'> {
     const v = ctx.header.apiVersion;
     if (v >= 8) {
-      const queries = req.groups as GroupQuery[];
       return {
         throttleTimeMs: 0,
-        groups: queries.map((q) => ({ groupId: q.groupId, ...fetchGroup(ctx, { ...q, memberId: v >= 9 ? q.memberId : null, memberEpoch: v >= 9 ? q.memberEpoch : -1 }, req.requireStable === true) })),
+        groups: req.groups.map((q) => ({ groupId: q.groupId, ...fetchGroup(ctx, { ...q, memberId: v >= 9 ? q.memberId : null, memberEpoch: v >= 9 ? q.memberEpoch : -1 }, req.requireStable) })),
       };
     }
-    const r = fetchGroup(ctx, { groupId: req.groupId as string, memberId: null, memberEpoch: -1, topics: req.topics as FetchTopic[] | null }, v >= 7 && req.requireStable === true);
+    const r = fetchGroup(ctx, { groupId: req.groupId, memberId: null, memberEpoch: -1, topics: req.topics }, v >= 7 && req.requireStable);
     // v0-1 have no top-level error: each partition carries it.
     return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
   },
-};
+});
