@@ -7,6 +7,7 @@
 import type { TopicRegistry } from '../cluster/topics.js';
 import type { Purgatory } from '../fetch/purgatory.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { hasPartition } from '../server/handlers/partition-tasks.js';
 import type { WriteTxnMarkersItem, WriteTxnMarkersResult } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
 
@@ -28,7 +29,7 @@ export async function writeTxnMarkers(
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const info = broker.topics.get(topic);
-    if (info === undefined || partition < 0 || partition >= info.partitions) {
+    if (!hasPartition(info, partition)) {
       out.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       continue;
     }
