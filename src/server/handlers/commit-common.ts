@@ -2,15 +2,19 @@
 // topic and partition, metadata within offset.metadata.max.bytes), those that pass are written
 // together, and every partition is answered in the request's order. A partition's leader epoch is
 // -1 in the versions before the field (the decoder's default).
+import type { TopicRegistry } from '../../cluster/topics.js';
+import type { BrokerConfig } from '../../config/index.js';
 import type { CommittedOffset, OffsetKey } from '../../groups/offsets.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { RequestContext, RequestOf, ResponseOf } from '../dispatcher.js';
+import type { RequestOf, ResponseOf } from '../dispatcher.js';
 import { hasPartition } from './partition-tasks.js';
 
 /** A partition of either request (OffsetCommit's v1 also carries a commit timestamp). */
 type CommitPartition = RequestOf<'TxnOffsetCommit'>['topics'][number]['partitions'][number];
 /** A topic of either response. */
 type CommitTopicResult = ResponseOf<'TxnOffsetCommit'>['topics'][number];
+/** What the checks read of the request's context. */
+export interface CommitChecks { topics: Pick<TopicRegistry, 'get'>; config: Pick<BrokerConfig, 'offsetMetadataMaxBytes'> }
 
 /**
  * Answers `problem` for every partition when the request is refused (not NONE); else each
@@ -18,7 +22,7 @@ type CommitTopicResult = ResponseOf<'TxnOffsetCommit'>['topics'][number];
  * partition's commit timestamp, `now` unless the request names one.
  */
 export async function commitOffsets<P extends CommitPartition>(
-  ctx: RequestContext, topics: readonly { name: string; partitions: readonly P[] }[], problem: number,
+  ctx: CommitChecks, topics: readonly { name: string; partitions: readonly P[] }[], problem: number,
   stamp: (partition: P, now: number) => number, write: (commits: (OffsetKey & CommittedOffset)[]) => Promise<number>,
 ): Promise<CommitTopicResult[]> {
   const codes = topics.map((t) => t.partitions.map((): number => problem));
