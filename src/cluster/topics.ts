@@ -18,6 +18,11 @@ export interface TopicInfo {
 
 const REGISTRY_FILE = 'samsa-topics.json';
 const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+/** Whether the topic exists and has the partition. */
+export function hasPartition(topic: TopicInfo | undefined, partition: number): topic is TopicInfo {
+  return topic !== undefined && partition >= 0 && partition < topic.partitions;
+}
+
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
 /** Null when the name is a legal topic name, else the reason (INVALID_TOPIC_EXCEPTION). */

@@ -4,7 +4,7 @@
 // as an append, which wakes the fetches waiting there (a marker moves the last stable offset). Answers an error code per
 // "topic-partition": NONE, UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH (an epoch older than
 // the partition knows for the producer), TRANSACTION_COORDINATOR_FENCED, KAFKA_STORAGE_ERROR.
-import type { TopicRegistry } from '../cluster/topics.js';
+import { hasPartition, type TopicRegistry } from '../cluster/topics.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { WriteTxnMarkersItem } from '../workers/messages.js';
 import { partitionKey, type ShardPool } from '../workers/pool.js';
@@ -26,7 +26,7 @@ export async function writeTxnMarkers(
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const info = broker.topics.get(topic);
-    if (info === undefined || partition < 0 || partition >= info.partitions) {
+    if (!hasPartition(info, partition)) {
       out.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       continue;
     }

@@ -2,19 +2,16 @@
 // write join its open transaction. v0-3 carry one transaction; v4+ a batch of them (as brokers
 // send it, verifyOnly included). Unknown partitions fail and the rest are OPERATION_NOT_ATTEMPTED.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
+import type { AddPartitionsToTxnResponseData } from '../../protocol/messages/index.js';
+import { handler, type RequestContext, type RequestOf, type ResponseOf } from '../dispatcher.js';
+import { hasPartition } from './partition-tasks.js';
 import { fencedAs } from './txn-common.js';
 
-interface TopicPartitions { name: string; partitions: number[] }
-interface TxnRequest { transactionalId: string; producerId: number; producerEpoch: number; verifyOnly: boolean; topics: TopicPartitions[] }
+type Transaction = RequestOf<'AddPartitionsToTxn'>['transactions'][number];
 
-async function addOne(ctx: RequestContext, t: TxnRequest) {
+async function addOne(ctx: RequestContext, t: Transaction): Promise<AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult[]> {
   const { topics, transactions } = ctx;
-  const unknown = (name: string, p: number): boolean => {
-    const topic = topics.get(name);
-    return topic === undefined || p < 0 || p >= topic.partitions;
-  };
+  const unknown = (name: string, p: number): boolean => !hasPartition(topics.get(name), p);
   const anyUnknown = t.topics.some((tp) => tp.partitions.some((p) => unknown(tp.name, p)));
   let errorCode: number;
   if (anyUnknown) errorCode = ErrorCode.OPERATION_NOT_ATTEMPTED;
@@ -35,20 +32,19 @@ async function addOne(ctx: RequestContext, t: TxnRequest) {
   }));
 }
 
-export const addPartitionsToTxn: ApiHandler = {
-  apiKey: ApiKey.AddPartitionsToTxn,
+export const addPartitionsToTxn = handler('AddPartitionsToTxn', {
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'AddPartitionsToTxn'>> {
     if (ctx.header.apiVersion < 4) {
       const results = await addOne(ctx, {
-        transactionalId: req.v3AndBelowTransactionalId as string, producerId: req.v3AndBelowProducerId as number,
-        producerEpoch: req.v3AndBelowProducerEpoch as number, verifyOnly: false, topics: req.v3AndBelowTopics as TopicPartitions[],
+        transactionalId: req.v3AndBelowTransactionalId, producerId: req.v3AndBelowProducerId,
+        producerEpoch: req.v3AndBelowProducerEpoch, verifyOnly: false, topics: req.v3AndBelowTopics,
       });
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
     }
     const resultsByTransaction = [];
-    for (const t of req.transactions as TxnRequest[]) resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await addOne(ctx, t) });
+    for (const t of req.transactions) resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await addOne(ctx, t) });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
   },
-};
+});

@@ -3,19 +3,15 @@
 // default). See config-resources.ts for how changes apply; a null value is INVALID_REQUEST, an
 // unknown key or a bad value INVALID_CONFIG.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { CONFIG_KINDS } from './config-kinds.js';
-import { alterResources, duplicateName, refuse, type Resource } from './config-resources.js';
+import { alterResources, duplicateName, refuse } from './config-resources.js';
 
-interface AlterResource extends Resource { configs: { name: string; value: string | null }[] }
-
-export const alterConfigs: ApiHandler = {
-  apiKey: ApiKey.AlterConfigs,
+export const alterConfigs = handler('AlterConfigs', {
   minVersion: 0,
   maxVersion: 2,
-  async handle(ctx, req) {
-    const responses = await alterResources(ctx, req.resources as AlterResource[], req.validateOnly === true, CONFIG_KINDS, (r) => {
+  async handle(ctx, req): Promise<ResponseOf<'AlterConfigs'>> {
+    const responses = await alterResources(ctx, req.resources, req.validateOnly, CONFIG_KINDS, (r) => {
       const duplicate = duplicateName(r.configs.map((c) => c.name));
       if (duplicate !== undefined) return refuse(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`);
       const configs: Record<string, string> = {};
@@ -27,4 +23,4 @@ export const alterConfigs: ApiHandler = {
     });
     return { throttleTimeMs: 0, responses };
   },
-};
+});

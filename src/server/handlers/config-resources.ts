@@ -6,7 +6,7 @@
 // once. BROKER_LOGGER and other types are INVALID_REQUEST.
 import type { Configs } from '../../cluster/config-store.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { RequestContext } from '../dispatcher.js';
+import type { RequestContext, RequestOf, ResponseOf } from '../dispatcher.js';
 import { repeated } from './common.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, GROUP: 32 } as const;
@@ -14,8 +14,10 @@ export const ConfigSource = {
   TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, DYNAMIC_DEFAULT_BROKER_CONFIG: 3, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5, GROUP_CONFIG: 8,
 } as const;
 
-export interface Resource { resourceType: number; resourceName: string }
-export interface ResourceOutcome { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }
+/** What a resource of AlterConfigs and IncrementalAlterConfigs is named by. */
+export type Resource = Pick<RequestOf<'AlterConfigs'>['resources'][number], 'resourceType' | 'resourceName'>;
+/** A resource's answer, the same in both responses. */
+export type ResourceOutcome = ResponseOf<'AlterConfigs'>['responses'][number];
 export interface Refusal { errorCode: number; errorMessage: string }
 
 /** How one resource type's configs are read, checked and changed. */
@@ -44,7 +46,7 @@ export const isRefusal = (x: object): x is Refusal => 'errorCode' in x;
  * them unless `validateOnly`. A resource named twice is refused.
  */
 export async function alterResources<R extends Resource>(
-  ctx: RequestContext, resources: R[], validateOnly: boolean, kinds: ReadonlyMap<number, ConfigKind>,
+  ctx: RequestContext, resources: readonly R[], validateOnly: boolean, kinds: ReadonlyMap<number, ConfigKind>,
   change: (resource: R, kind: ConfigKind, own: Configs) => ConfigChange,
 ): Promise<ResourceOutcome[]> {
   const keyOf = (r: Resource): string => `${r.resourceType}:${r.resourceName}`;

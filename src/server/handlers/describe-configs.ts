@@ -18,12 +18,13 @@ import { KEY_TABLE, type KeyDef } from '../../config/keys.js';
 import type { Configs } from '../../cluster/config-store.js';
 import { GROUP_CONFIGS, groupConfigValue } from '../../groups/group-config.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
-import { ConfigSource, ResourceType, type Resource } from './config-resources.js';
+import type { DescribeConfigsResponseData } from '../../protocol/messages/index.js';
+import { handler, type RequestContext, type RequestOf, type ResponseOf } from '../dispatcher.js';
+import { ConfigSource, ResourceType, type Refusal } from './config-resources.js';
 
-interface DescribeResource extends Resource { configurationKeys: string[] | null }
-interface Synonym { name: string; value: string | null; source: number }
+type DescribeResource = RequestOf<'DescribeConfigs'>['resources'][number];
+type ConfigEntry = DescribeConfigsResponseData.DescribeConfigsResourceResult;
+type Synonym = DescribeConfigsResponseData.DescribeConfigsSynonym;
 interface Options { synonyms: boolean; documentation: boolean }
 
 const KEY_TYPES: Record<KeyDef['type'], number> = {
@@ -32,15 +33,14 @@ const KEY_TYPES: Record<KeyDef['type'], number> = {
 
 let defaults: BrokerConfig | null = null;
 
-export const describeConfigs: ApiHandler = {
-  apiKey: ApiKey.DescribeConfigs,
+export const describeConfigs = handler('DescribeConfigs', {
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req) {
-    const options: Options = { synonyms: req.includeSynonyms === true, documentation: req.includeDocumentation === true };
+  handle(ctx, req): ResponseOf<'DescribeConfigs'> {
+    const options: Options = { synonyms: req.includeSynonyms, documentation: req.includeDocumentation };
     return {
       throttleTimeMs: 0,
-      results: (req.resources as DescribeResource[]).map((r) => {
+      results: req.resources.map((r) => {
         const described = describe(ctx, r, options);
         const ok = Array.isArray(described);
         return {
@@ -50,9 +50,9 @@ export const describeConfigs: ApiHandler = {
       }),
     };
   },
-};
+});
 
-function describe(ctx: RequestContext, r: DescribeResource, options: Options): unknown[] | { errorCode: number; errorMessage: string } {
+function describe(ctx: RequestContext, r: DescribeResource, options: Options): ConfigEntry[] | Refusal {
   // Null or an empty list: every config, as Kafka answers both.
   const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
   const wanted = (name: string): boolean => keys === null || keys.has(name);
@@ -81,7 +81,7 @@ function describe(ctx: RequestContext, r: DescribeResource, options: Options): u
 }
 
 /** As Kafka: a group's own value is its one synonym (GROUP_CONFIG); the default has none. */
-function groupEntry(broker: BrokerConfig, own: Configs, name: string, options: Options) {
+function groupEntry(broker: BrokerConfig, own: Configs, name: string, options: Options): ConfigEntry {
   const chain: Synonym[] = own[name] === undefined ? [] : [{ name, value: own[name], source: ConfigSource.GROUP_CONFIG }];
   return entry(name, String(groupConfigValue(broker, own, name)), false, chain, ConfigType.INT, GROUP_CONFIGS[name]!.doc, options);
 }
@@ -107,7 +107,7 @@ function brokerChain(levels: Levels, names: string[]): Synonym[] {
   return chain;
 }
 
-function topicEntry(broker: BrokerConfig, levels: DynamicLevels, configs: Record<string, string>, name: string, options: Options) {
+function topicEntry(broker: BrokerConfig, levels: DynamicLevels, configs: Record<string, string>, name: string, options: Options): ConfigEntry {
   const def = TOPIC_CONFIGS[name]!;
   defaults ??= defaultConfig();
   const chain: Synonym[] = [];
@@ -117,14 +117,14 @@ function topicEntry(broker: BrokerConfig, levels: DynamicLevels, configs: Record
   return entry(name, topicConfigValue(broker, configs, name), false, chain, def.type, def.doc, options);
 }
 
-function brokerEntry(levels: Levels, def: KeyDef, options: Options) {
+function brokerEntry(levels: Levels, def: KeyDef, options: Options): ConfigEntry {
   const dflt = def.defaultValue();
   const defaultText = dflt === null ? null : Array.isArray(dflt) ? dflt.join(',') : dflt === Number.MAX_SAFE_INTEGER ? '9223372036854775807' : String(dflt);
   const chain = [...brokerChain(levels, [def.key]), { name: def.key, value: defaultText, source: ConfigSource.DEFAULT_CONFIG }];
   return entry(def.key, chain[0]!.value, !DYNAMIC_KEYS.has(def.key), chain, KEY_TYPES[def.type], null, options);
 }
 
-function entry(name: string, value: string | null, readOnly: boolean, chain: Synonym[], configType: number, doc: string | null, options: Options) {
+function entry(name: string, value: string | null, readOnly: boolean, chain: Synonym[], configType: number, doc: string | null, options: Options): ConfigEntry {
   return {
     name, value, readOnly,
     isDefault: (chain[0]?.source ?? ConfigSource.DEFAULT_CONFIG) === ConfigSource.DEFAULT_CONFIG,

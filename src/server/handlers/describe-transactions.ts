@@ -1,19 +1,17 @@
 // DescribeTransactions (65), version 0: the state, producer, timeout and partitions of each
 // transactional id; an unknown one is TRANSACTIONAL_ID_NOT_FOUND.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import { TXN_STATE_NAMES } from '../../transactions/coordinator.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 
-export const describeTransactions: ApiHandler = {
-  apiKey: ApiKey.DescribeTransactions,
+export const describeTransactions = handler('DescribeTransactions', {
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'DescribeTransactions'> {
     const { transactions } = ctx;
     return {
       throttleTimeMs: 0,
-      transactionStates: (req.transactionalIds as string[]).map((transactionalId) => {
+      transactionStates: req.transactionalIds.map((transactionalId) => {
         const txn = transactions.transactions.get(transactionalId);
         const errorCode = transactions.status !== ErrorCode.NONE ? transactions.status : txn === undefined ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.NONE;
         if (txn === undefined || errorCode !== ErrorCode.NONE) {
@@ -27,4 +25,4 @@ export const describeTransactions: ApiHandler = {
       }),
     };
   },
-};
+});

@@ -2,21 +2,19 @@
 // once the markers are in every partition of the transaction. v5 answers the producer id and
 // epoch (unchanged here: the epoch is bumped per transaction only with transaction version 2).
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { fencedAs } from './txn-common.js';
 
-export const endTxn: ApiHandler = {
-  apiKey: ApiKey.EndTxn,
+export const endTxn = handler('EndTxn', {
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'EndTxn'>> {
     ctx.conn.releaseBudget(ctx.frame);
-    const errorCode = await ctx.transactions.endTxn(req.transactionalId as string, req.producerId as number, req.producerEpoch as number, req.committed as boolean);
+    const errorCode = await ctx.transactions.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     const ok = errorCode === ErrorCode.NONE;
     return {
       throttleTimeMs: 0, errorCode: fencedAs(errorCode, ctx.header.apiVersion, 2),
       producerId: ok ? req.producerId : -1, producerEpoch: ok ? req.producerEpoch : -1,
     };
   },
-};
+});

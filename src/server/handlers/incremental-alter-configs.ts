@@ -5,24 +5,19 @@
 // unknown operation is INVALID_REQUEST, an unknown key, a bad value or APPEND/SUBTRACT on a
 // non-list key INVALID_CONFIG.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 import { CONFIG_KINDS } from './config-kinds.js';
-import { alterResources, duplicateName, refuse, type Resource } from './config-resources.js';
-
-interface IncrementalResource extends Resource { configs: { name: string; configOperation: number; value: string | null }[] }
+import { alterResources, duplicateName, refuse } from './config-resources.js';
 
 const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 const items = (list: string | null): string[] => (list ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
 
-export const incrementalAlterConfigs: ApiHandler = {
-  apiKey: ApiKey.IncrementalAlterConfigs,
+export const incrementalAlterConfigs = handler('IncrementalAlterConfigs', {
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx, req) {
-    const resources = req.resources as IncrementalResource[];
-    const responses = await alterResources(ctx, resources, req.validateOnly === true, CONFIG_KINDS, (r, kind, own) => {
+  async handle(ctx, req): Promise<ResponseOf<'IncrementalAlterConfigs'>> {
+    const responses = await alterResources(ctx, req.resources, req.validateOnly, CONFIG_KINDS, (r, kind, own) => {
       const duplicate = duplicateName(r.configs.map((c) => c.name));
       if (duplicate !== undefined) return refuse(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`);
       const configs: Record<string, string> = { ...own };
@@ -56,4 +51,4 @@ export const incrementalAlterConfigs: ApiHandler = {
     });
     return { throttleTimeMs: 0, responses };
   },
-};
+});

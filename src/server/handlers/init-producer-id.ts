@@ -5,24 +5,19 @@
 // over under the new id). A transactional producer is answered by the transaction coordinator, which
 // fences the id's previous producer by its epoch (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH before v4).
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import type { ApiHandler } from '../dispatcher.js';
-
+import { handler, type ResponseOf } from '../dispatcher.js';
 import type { InitResult, ProducerIdAndEpoch } from '../../transactions/coordinator.js';
 import { fencedAs } from './txn-common.js';
 
-export const initProducerId: ApiHandler = {
-  apiKey: ApiKey.InitProducerId,
+export const initProducerId = handler('InitProducerId', {
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, req) {
-    const answer = (r: InitResult) => ({ throttleTimeMs: 0, errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
+  async handle(ctx, req): Promise<ResponseOf<'InitProducerId'>> {
+    const answer = (r: InitResult): ResponseOf<'InitProducerId'> => ({ throttleTimeMs: 0, errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch });
     const fail = (errorCode: number) => answer({ errorCode, producerId: -1, producerEpoch: -1 });
-    const producerId = ctx.header.apiVersion >= 3 ? (req.producerId as number) : -1;
-    const producerEpoch = ctx.header.apiVersion >= 3 ? (req.producerEpoch as number) : -1;
+    const { producerId, producerEpoch, transactionalId } = req; // both -1 before v3 (the decoder's default)
     if ((producerId === -1) !== (producerEpoch === -1)) return fail(ErrorCode.INVALID_REQUEST);
     const expected: ProducerIdAndEpoch | null = producerId === -1 ? null : { producerId, producerEpoch };
-    const transactionalId = req.transactionalId as string | null;
     if (transactionalId === null) {
       try {
         return answer({ errorCode: ErrorCode.NONE, producerId: ctx.producerIds.generateProducerId(), producerEpoch: 0 });
@@ -33,7 +28,7 @@ export const initProducerId: ApiHandler = {
       }
     }
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
-    const r = await ctx.transactions.initProducerId(transactionalId, req.transactionTimeoutMs as number, expected);
+    const r = await ctx.transactions.initProducerId(transactionalId, req.transactionTimeoutMs, expected);
     return answer({ ...r, errorCode: fencedAs(r.errorCode, ctx.header.apiVersion, 4) });
   },
-};
+});

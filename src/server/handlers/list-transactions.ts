@@ -1,19 +1,17 @@
 // ListTransactions (66), versions 0-1: every transactional id, filtered by state, by producer id,
 // and (v1) by running longer than a duration. Unknown state names are echoed back.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import { TXN_STATE_NAMES, TxnState } from '../../transactions/coordinator.js';
-import type { ApiHandler } from '../dispatcher.js';
+import { handler, type ResponseOf } from '../dispatcher.js';
 
-export const listTransactions: ApiHandler = {
-  apiKey: ApiKey.ListTransactions,
+export const listTransactions = handler('ListTransactions', {
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
+  handle(ctx, req): ResponseOf<'ListTransactions'> {
     const { transactions } = ctx;
-    const states = req.stateFilters as string[];
-    const producerIds = new Set(req.producerIdFilters as number[]);
-    const duration = ctx.header.apiVersion >= 1 ? req.durationFilter as number : -1;
+    const states = req.stateFilters;
+    const producerIds = new Set(req.producerIdFilters);
+    const duration = req.durationFilter; // -1 in v0 (the decoder's default): no filter
     const unknownStateFilters = states.filter((s) => !TXN_STATE_NAMES.includes(s));
     if (transactions.status !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: transactions.status, unknownStateFilters, transactionStates: [] };
     const now = Date.now();
@@ -29,4 +27,4 @@ export const listTransactions: ApiHandler = {
       transactionStates: listed.map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: TXN_STATE_NAMES[t.state] ?? 'Dead' })),
     };
   },
-};
+});

@@ -44,7 +44,4 @@ export async function askPartitions<T, P, I, K extends ShardTask<ItemOp>>(
   return answers.map((ps) => ps.map((a) => (typeof a === 'number' ? results[a]! : a)));
 }
 
-/** Whether the topic exists and has the partition. */
-export function hasPartition(topic: TopicInfo | undefined, partition: number): topic is TopicInfo {
-  return topic !== undefined && partition >= 0 && partition < topic.partitions;
-}
+export { hasPartition } from '../../cluster/topics.js';
