@@ -11,7 +11,7 @@ export const endTxn: ApiHandler = {
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    ctx.conn.releaseBudget(ctx.frame);
+    ctx.memory.park();
     const errorCode = await ctx.transactions.endTxn(req.transactionalId as string, req.producerId as number, req.producerEpoch as number, req.committed as boolean);
     const ok = errorCode === ErrorCode.NONE;
     return {

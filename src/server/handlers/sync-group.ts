@@ -16,7 +16,7 @@ export const syncGroup: ApiHandler = {
     if (problem !== ErrorCode.NONE) return fail(problem);
     const group = ctx.groups.classicGroup(req.groupId as string, false);
     if (typeof group === 'number') return fail(group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group);
-    ctx.conn.releaseBudget(ctx.frame);
+    ctx.memory.park();
     const result = await group.sync(
       req.memberId as string,
       v >= 3 ? req.groupInstanceId as string | null : null,
