@@ -75,8 +75,8 @@ const enum Stage { Reading, Queued, Handled, Done }
 export class RequestMemory implements HandlerMemory {
   private stage = Stage.Reading;
   private holdsBudget = false;
-  /** Read arena regions held for the reply, as [shard, slot] pairs. */
-  private readonly held: number[] = [];
+  /** Read arena regions held for the reply, as [shard, slot] pairs (null until the first: Produce holds none). */
+  private held: number[] | null = null;
 
   private constructor(private readonly sources: MemorySources, readonly frame: FrameMemory) {}
 
@@ -138,13 +138,14 @@ export class RequestMemory implements HandlerMemory {
       arena.release(at.slot);
       return null;
     }
-    this.held.push(shard, at.slot);
+    (this.held ??= []).push(shard, at.slot);
     return arena.bytes(at.start, at.length);
   }
 
   dropReads(): void {
     const held = this.held;
+    if (held === null) return;
+    this.held = null;
     for (let i = 0; i < held.length; i += 2) this.sources.readArenas[held[i]!]!.release(held[i + 1]!);
-    held.length = 0;
   }
 }
