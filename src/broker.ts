@@ -80,7 +80,6 @@ export class Broker {
       cluster: this.cluster,
       partitions: {
         scatter: (items, shardOf, makeTask) => this.shards.scatter(items, shardOf, makeTask),
-        arenas: this.shards.arenas,
         shardFor: (topic, partition) => this.cluster.shardFor(topic, partition),
       },
       groups: this.groups,
@@ -140,6 +139,7 @@ export class Broker {
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       requestReadTimeoutMs: config.requestReadTimeoutMs,
       dispatch: broker.dispatcher.dispatch,
+      readArenas: shards.arenas,
     });
     const bound = await broker.listeners.open(config.listeners);
     collector.ready = true;

@@ -12,14 +12,7 @@
 import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { readDirect } from './direct-read.js';
-import type { FrameMemory, FramePool } from './frame-pool.js';
-
-export interface Frame extends FrameMemory {
-  /** Whether this request still holds a slot of the broker-wide request budget. */
-  holdsBudget: boolean;
-  /** Run once the reply is written or dropped (memory the reply's chunks point into). */
-  afterReply: (() => void)[] | null;
-}
+import { RequestMemory, type MemorySources } from './request-memory.js';
 
 /** Why the listener's sweep closed a connection (the reason label of samsa_connections_timed_out_total). */
 export type TimeoutReason = 'idle' | 'request_read';
@@ -30,47 +23,13 @@ export const CLOSE = Symbol('close');
 /** What the dispatcher answers for a frame: response chunks, null for no response (acks=0), or CLOSE. */
 export type Reply = Buffer[] | null | typeof CLOSE;
 
-/**
- * The broker-wide budget of requests in flight (queued.max.requests): while it is spent, every
- * connection stops reading until requests complete.
- */
-export class RequestBudget {
-  active = 0;
-  bytes = 0;
-  private readonly blocked = new Set<Connection>();
-
-  /** max: queued.max.requests; maxBytes: queued.max.request.bytes (-1: no byte limit). */
-  constructor(readonly max: number, readonly maxBytes: number) {}
-
-  get exhausted(): boolean { return this.active >= this.max || (this.maxBytes >= 0 && this.bytes >= this.maxBytes); }
-
-  take(bytes: number): void {
-    this.active++;
-    this.bytes += bytes;
-  }
-
-  block(conn: Connection): void { this.blocked.add(conn); }
-  forget(conn: Connection): void { this.blocked.delete(conn); }
-
-  release(bytes: number): void {
-    this.active--;
-    this.bytes -= bytes;
-    if (this.exhausted || this.blocked.size === 0) return;
-    const waiting = [...this.blocked];
-    this.blocked.clear();
-    for (const c of waiting) c.maybeResume();
-  }
-}
-
-export interface ConnectionOptions {
+export interface ConnectionOptions extends MemorySources {
   id: number;
-  budget: RequestBudget;
-  framePool: FramePool;
   listenerName: string;
   maxRequestBytes: number;
   maxInFlight: number;
   log: Logger;
-  dispatch: (conn: Connection, frame: Frame) => Promise<Reply>;
+  dispatch: (conn: Connection, request: RequestMemory) => Promise<Reply>;
 }
 
 /** The smallest frame that can hold apiKey, apiVersion and correlationId. */
@@ -95,14 +54,15 @@ export class Connection {
   /** The client has finished sending: close our side once every request it sent is answered. */
   private peerEnded = false;
   private readonly closeHooks: (() => void)[] = [];
-  private readonly pending: { frame: Frame | null; reply: Promise<Reply> }[] = [];
+  private readonly pending: { request: RequestMemory | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private corked = false;
   /** A frame's header is read and no shared memory is free for it: reading waits for a release. */
   private waitingForMemory = false;
   private readonly sizeBuf = Buffer.alloc(HEAD);
   private sizeHave = 0;
-  private frame: Frame | null = null;
+  /** The request being read (its frame's size known, its bytes not all in yet). */
+  private frame: RequestMemory | null = null;
   private frameHave = 0;
   /** Bytes read from the socket but not yet framed, held while this connection may not take more. */
   private backlog: Buffer | null = null;
@@ -145,7 +105,7 @@ export class Connection {
     this.opts.framePool.forget(this.memoryReleased);
     // A request partly read: its ring space would hold back every region allocated after it.
     if (this.frame !== null) {
-      this.opts.framePool.release(this.frame);
+      this.frame.abandon();
       this.frame = null;
     }
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
@@ -162,7 +122,7 @@ export class Connection {
       this.closing = true;
       this.backlog = null;
       this.socket.pause();
-      this.pending.push({ frame: null, reply: Promise.resolve(CLOSE) });
+      this.pending.push({ request: null, reply: Promise.resolve(CLOSE) });
       if (!this.writing) void this.flush();
     }
     return new Promise((resolve) => this.onClose(resolve));
@@ -221,32 +181,13 @@ export class Connection {
     this.onClose();
   }
 
-  /** `hook` runs once the frame's reply has been written, or dropped with its connection. */
-  afterReply(frame: Frame, hook: () => void): void {
-    (frame.afterReply ??= []).push(hook);
-  }
-
-  /** Nothing reads the reply's chunks any more: what they point into goes back. */
-  private finished(frame: Frame | null): void {
-    if (frame === null) return;
-    const hooks = frame.afterReply;
-    frame.afterReply = null;
-    if (hooks !== null) for (const h of hooks) h();
-  }
-
-  /** Requests that will not be answered: finished once their handlers are done with them. */
+  /** Requests that will not be answered: their memory goes back once their handlers are done with them. */
   private dropPending(): void {
-    for (const { frame, reply } of this.pending.splice(0)) {
-      const done = (): void => this.finished(frame);
+    for (const { request, reply } of this.pending.splice(0)) {
+      if (request === null) continue;
+      const done = (): void => request.written();
       reply.then(done, done);
     }
-  }
-
-  /** Gives a request's budget slot back early: a fetch parked in the purgatory is not queued work. */
-  releaseBudget(frame: Frame): void {
-    if (!frame.holdsBudget) return;
-    frame.holdsBudget = false;
-    this.opts.budget.release(frame.buf.length);
   }
 
   /** Whether this connection may start another request now. */
@@ -302,7 +243,7 @@ export class Connection {
         pos += n;
         const size = this.sizeHave >= 4 ? this.sizeBuf.readInt32BE(0) : 0;
         if (had < 4 && this.sizeHave >= 4 && (size < MIN_FRAME || size > this.opts.maxRequestBytes)) {
-          this.pending.push({ frame: null, reply: Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)) });
+          this.pending.push({ request: null, reply: Promise.resolve(this.reject(`frame size ${size} outside [${MIN_FRAME}, ${this.opts.maxRequestBytes}] (socket.request.max.bytes)`)) });
           if (!this.writing) void this.flush();
           return;
         }
@@ -334,16 +275,16 @@ export class Connection {
     // Produce frames go to shared memory, at the alignment of their bytes in the chunk: the api
     // key just read sits 2 bytes before what is copied next.
     const produce = this.sizeBuf.readInt16BE(4) === PRODUCE;
-    const memory = this.opts.framePool.acquire(size, produce, (nextAt - 2) & 7);
-    if (memory === null) {
+    const request = RequestMemory.acquire(this.opts, size, produce, (nextAt - 2) & 7);
+    if (request === null) {
       this.waitingForMemory = true;
       this.socket.pause();
       this.opts.framePool.waitForRoom(this.memoryReleased);
       return false;
     }
     this.sizeHave = 0;
-    this.frame = { ...memory, holdsBudget: false, afterReply: null };
-    this.sizeBuf.copy(this.frame.buf, 0, 4, HEAD);
+    this.frame = request;
+    this.sizeBuf.copy(request.buf, 0, 4, HEAD);
     this.frameHave = 2;
     return true;
   }
@@ -353,18 +294,14 @@ export class Connection {
     this.maybeResume();
   };
 
-  private enqueue(frame: Frame): void {
-    this.opts.budget.take(frame.buf.length);
-    frame.holdsBudget = true;
-    const reply = this.opts.dispatch(this, frame);
-    // A handled request's frame is read no more (a reply never points into a Produce frame, the
-    // only kind in pooled memory), so its memory goes back without waiting for the write.
-    const release = (): void => {
-      this.releaseBudget(frame);
-      this.opts.framePool.release(frame);
-    };
-    reply.then(release, release);
-    this.pending.push({ frame, reply });
+  private enqueue(request: RequestMemory): void {
+    request.queued();
+    const reply = this.opts.dispatch(this, request);
+    // A handled request's frame is read no more (a reply never points into a frame), so it goes
+    // back without waiting for the write; what the reply points into waits for it (flush).
+    const handled = (): void => request.handled();
+    reply.then(handled, handled);
+    this.pending.push({ request, reply });
     if (!this.writing) void this.flush();
   }
 
@@ -373,19 +310,19 @@ export class Connection {
     this.writing = true;
     try {
       while (this.pending.length > 0 && !this.closed) {
-        const { frame, reply: replied } = this.pending[0]!;
+        const { request, reply: replied } = this.pending[0]!;
         const reply = await replied;
         this.pending.shift();
         if (reply === CLOSE) {
-          this.finished(frame);
+          request?.written();
           // Close once the replies already written have gone out.
           this.socket.end(() => this.socket.destroy());
           this.onClose();
           return;
         }
-        // The frame's memory (and what its reply points into) goes back once the reply is out.
-        if (reply !== null && !this.closed) this.write(reply, frame === null ? null : () => this.finished(frame));
-        else this.finished(frame);
+        // What the reply points into goes back once the reply is out.
+        if (reply !== null && !this.closed) this.write(reply, request === null ? null : () => request.written());
+        else request?.written();
         this.active = true;
         this.maybeResume();
       }

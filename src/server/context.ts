@@ -1,4 +1,4 @@
-// What a request handler may reach: the request (header, connection, frame) and the broker's
+// What a request handler may reach: the request (header, connection, frame, memory) and the broker's
 // rooms through small interfaces, each the part of a room that handlers use. broker.ts builds one
 // BrokerServices and the dispatcher hands it to every handler; nothing here imports the broker, so
 // a handler runs as well against in-memory stand-ins (test/unit) as against the real rooms.
@@ -15,7 +15,9 @@ import type { RequestHeader } from '../protocol/headers.js';
 import type { TransactionCoordinator } from '../transactions/coordinator.js';
 import type { ProducerIdManager } from '../transactions/producer-ids.js';
 import type { ShardPool } from '../workers/pool.js';
-import type { Connection, Frame } from './connection.js';
+import type { Connection } from './connection.js';
+import type { FrameMemory } from './frame-pool.js';
+import type { HandlerMemory } from './request-memory.js';
 
 /** The topic registry as handlers read it: topics by name and by id. */
 export type TopicCatalog = Pick<TopicRegistry, 'get' | 'getById' | 'all'>;
@@ -24,7 +26,7 @@ export type TopicCatalog = Pick<TopicRegistry, 'get' | 'getById' | 'all'>;
 export type TopicAdmin = Pick<Cluster, 'validate' | 'createTopic' | 'ensureTopic' | 'createPartitions' | 'alterTopicConfigs' | 'deleteTopic'>;
 
 /** The partition owners: which shard worker owns a partition, and tasks run on those workers. */
-export interface PartitionOwners extends Pick<ShardPool, 'scatter' | 'arenas'> {
+export interface PartitionOwners extends Pick<ShardPool, 'scatter'> {
   shardFor(topic: string, partition: number): number;
 }
 
@@ -70,11 +72,14 @@ export interface BrokerServices {
 }
 
 /** The connection a request came on, as handlers use it. */
-export type ClientConnection = Pick<Connection, 'log' | 'reject' | 'closed' | 'listenerName' | 'onClose' | 'afterReply' | 'releaseBudget' | 'socket'>;
+export type ClientConnection = Pick<Connection, 'log' | 'reject' | 'closed' | 'listenerName' | 'onClose' | 'socket'>;
 
 /** One request in flight: what it is, where it came from, and the rooms it may reach. */
 export interface RequestContext extends BrokerServices {
   readonly header: RequestHeader;
   readonly conn: ClientConnection;
-  readonly frame: Frame;
+  /** The request's bytes (a Produce frame's in shared memory, which its shards read in place). */
+  readonly frame: Readonly<FrameMemory>;
+  /** What the request holds until its reply is written (see request-memory.ts). */
+  readonly memory: HandlerMemory;
 }

@@ -11,8 +11,9 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type 
 import { API_MESSAGES, ApiKey, type ApiData, type ApiMessages, type Decoded } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import { CLOSE, type Connection, type Frame, type Reply } from './connection.js';
+import { CLOSE, type Connection, type Reply } from './connection.js';
 import type { ApiVersionRange, BrokerServices, RequestContext } from './context.js';
+import type { RequestMemory } from './request-memory.js';
 
 export type { ApiVersionRange, RequestContext } from './context.js';
 
@@ -62,7 +63,7 @@ export class Dispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  readonly dispatch = async (conn: Connection, frame: Frame): Promise<Reply> => {
+  readonly dispatch = async (conn: Connection, memory: RequestMemory): Promise<Reply> => {
     // Metrics: which api and version, and how it ended (0, the response's first error, or why it was refused).
     const requests = this.requests;
     const started = performance.now();
@@ -70,6 +71,7 @@ export class Dispatcher {
     let error: number = ErrorCode.INVALID_REQUEST;
     requests.inFlight++;
     try {
+      const frame = memory.frame;
       const reader = new Reader(frame.buf);
       let header: RequestHeader;
       try {
@@ -105,7 +107,7 @@ export class Dispatcher {
       }
       let response: Message | null | typeof CLOSE;
       try {
-        const ctx: RequestContext = Object.assign(Object.create(this.services) as BrokerServices, { header, conn, frame });
+        const ctx: RequestContext = Object.assign(Object.create(this.services) as BrokerServices, { header, conn, frame, memory });
         response = await handler.handle(ctx, request);
       } catch (err) {
         error = ErrorCode.UNKNOWN_SERVER_ERROR;

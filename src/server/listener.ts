@@ -5,8 +5,9 @@
 import net from 'node:net';
 import type { Listener } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { Connection, RequestBudget, type ConnectionOptions, type TimeoutReason } from './connection.js';
+import { Connection, type ConnectionOptions, type TimeoutReason } from './connection.js';
 import { FRAME_RING_BYTES, FramePool } from './frame-pool.js';
+import { RequestBudget } from './request-memory.js';
 
 export interface ListenOptions {
   log: Logger;
@@ -20,6 +21,8 @@ export interface ListenOptions {
   connectionsMaxIdleMs: number;
   requestReadTimeoutMs: number;
   dispatch: ConnectionOptions['dispatch'];
+  /** The shards' fetch read arenas, whose regions replies point into until written. */
+  readArenas: ConnectionOptions['readArenas'];
 }
 
 function bindAddresses(host: string): string[] {

@@ -33,7 +33,7 @@ export interface FetchItem {
   key: PartitionKey; fetchOffset: number; maxBytes: number;
   /** 0 read_uncommitted (the default): up to the high watermark; 1 read_committed: below the LSO. */
   isolationLevel?: 0 | 1;
-  /** Read into the shard's read arena where it fits; the reader releases the region (ShardPool.arena). */
+  /** Read into the shard's read arena where it fits; the main thread releases the region once the reply is written (server/request-memory.ts). */
   arena?: boolean;
 }
 export interface FetchResult {

@@ -9,7 +9,7 @@ export const endTxn = handler('EndTxn', {
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req): Promise<ResponseOf<'EndTxn'>> {
-    ctx.conn.releaseBudget(ctx.frame);
+    ctx.memory.park();
     const errorCode = await ctx.transactions.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     const ok = errorCode === ErrorCode.NONE;
     return {

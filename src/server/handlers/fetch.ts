@@ -6,17 +6,15 @@
 // (KIP-74): max_bytes across partitions in request order, partition_max_bytes for each, except the
 // first batch of the first partition with data. A fetch that finds fewer than min_bytes waits in
 // the purgatory until appends bring enough, or max_wait_ms passes, then reads everything again.
+// The batches of a result in a shard's read arena are held by the request's memory until the
+// reply is written (server/request-memory.ts); a read that will not be answered is dropped there.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
+import type { FetchResponseData } from '../../protocol/messages/index.js';
 import { nextOffsetAfter, wholeBatchesWithin } from '../../protocol/records/batch.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { FetchItem, FetchResult } from '../../workers/messages.js';
 import type { FetchTarget, SentState } from '../../fetch/sessions.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
-
-interface RequestPartition { partition: number; fetchOffset: number; partitionMaxBytes: number }
-interface RequestTopic { topic: string; topicId: string; partitions: RequestPartition[] }
-interface ForgottenTopic { topic: string; topicId: string; partitions: number[] }
+import { handler, type RequestContext, type ResponseOf } from '../dispatcher.js';
 
 /** One partition being read: where, what came back, and what the session last told the client. */
 interface Slot {
@@ -24,30 +22,28 @@ interface Slot {
   errorCode: number;
   shard: number;
   item?: FetchItem;
+  /** What the shard answered, its records cut to what the response keeps. */
   result?: FetchResult;
-  /** Gives back the read arena region the result's batches are in (from read()). */
-  release?: () => void;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-export const fetch: ApiHandler = {
-  apiKey: ApiKey.Fetch,
+export const fetch = handler('Fetch', {
   minVersion: 4,
   maxVersion: 17,
-  async handle(ctx, req) {
+  async handle(ctx, req): Promise<ResponseOf<'Fetch'> | null> {
     const byId = ctx.header.apiVersion >= 13;
-    const requested: FetchTarget[] = (req.topics as RequestTopic[]).flatMap((t) => t.partitions.map((p) => ({
+    const requested: FetchTarget[] = req.topics.flatMap((t) => t.partitions.map((p) => ({
       topic: t.topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes,
     })));
-    const forgotten = ((req.forgottenTopicsData ?? []) as ForgottenTopic[]).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, topicId: t.topicId, partition })));
+    const forgotten = req.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, topicId: t.topicId, partition })));
     const session = ctx.fetchSessions.open(req.sessionId, req.sessionEpoch, requested, forgotten, byId);
     if (!('targets' in session)) return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
 
     const isolationLevel: 0 | 1 = req.isolationLevel === 1 ? 1 : 0;
     const slots = session.targets.map((target) => plan(ctx, target, byId, isolationLevel));
-    const maxBytes = Math.max(0, req.maxBytes as number);
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
+    const maxBytes = Math.max(0, req.maxBytes);
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     let got = await read(ctx, slots, maxBytes);
     // Kafka's DelayedFetch: wait for min_bytes unless a partition failed, or the response is as
     // full as max_bytes lets it be (more appended bytes could not go in it); then read again.
@@ -55,7 +51,9 @@ export const fetch: ApiHandler = {
       const left = deadline - Date.now();
       if (left <= 0) break;
       const keys = slots.map((s) => s.item!.key);
-      ctx.conn.releaseBudget(ctx.frame);
+      // What was read is read again after the wait: its arena regions need not wait with it.
+      ctx.memory.dropReads();
+      ctx.memory.park();
       const satisfied = await ctx.purgatory.wait(keys, req.minBytes - got.bytes, left, (release) => ctx.conn.onClose(release));
       if (ctx.conn.closed) return null;
       got = await read(ctx, slots, maxBytes);
@@ -70,7 +68,7 @@ export const fetch: ApiHandler = {
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.sessionId, responses: group(shown, byId) };
   },
-};
+});
 
 function plan(ctx: RequestContext, target: Slot['target'], byId: boolean, isolationLevel: 0 | 1): Slot {
   const topic = byId ? ctx.topics.getById(target.topicId) : ctx.topics.get(target.topic);
@@ -97,15 +95,14 @@ function changed(s: Slot): boolean {
 const waitable = (slots: Slot[]): boolean => slots.length > 0 && slots.every((s) => s.errorCode === ErrorCode.NONE);
 
 /**
- * Reads every partition afresh (what an earlier read of this request holds goes back first) within
- * Kafka's limits (KIP-74): in request order, each partition's whole batches up to min(its
- * partition_max_bytes, what is left of max_bytes), except that the first batch of the first
- * partition with data comes whole whatever its size, so that a consumer always makes progress.
+ * Reads every partition afresh within Kafka's limits (KIP-74): in request order, each
+ * partition's whole batches up to min(its partition_max_bytes, what is left of max_bytes), except
+ * that the first batch of the first partition with data comes whole whatever its size, so that a
+ * consumer always makes progress.
  * Shards apply the rule to their own partitions; this applies it across them. Answers the bytes
  * kept, and whether max_bytes left a partition's readable batches out (waiting cannot add more).
  */
 async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promise<{ bytes: number; full: boolean }> {
-  for (const s of slots) s.release?.();
   const todo = slots.filter((s) => s.item !== undefined);
   const results = todo.length === 0 ? [] : await ctx.partitions.scatter(todo, (s) => s.shard, (list) => ({ op: 'fetch', items: list.map((s) => s.item!), maxBytes }));
   let left = maxBytes;
@@ -114,7 +111,7 @@ async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promi
   let full = false;
   todo.forEach((s, i) => {
     const r = results[i]!;
-    let records = recordsOf(ctx, s, r);
+    let records = ctx.memory.records(s.shard, r);
     let abortedTransactions = r.abortedTransactions;
     if (records !== null && records.length > 0) {
       const limit = Math.min(s.item!.maxBytes, left);
@@ -129,8 +126,7 @@ async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promi
         }
       }
       if ((cut || r.more) && left < s.item!.maxBytes) full = true;
-      if (kept === 0) s.release?.();
-      else minOneMessage = false;
+      if (kept > 0) minOneMessage = false;
       left = Math.max(0, left - kept);
       bytes += kept;
     } else if (r.more && left < s.item!.maxBytes) {
@@ -142,27 +138,9 @@ async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promi
   return { bytes, full };
 }
 
-/** A result's batches as a Buffer; a read arena region is given back once the reply is written, or when read() drops it. */
-function recordsOf(ctx: RequestContext, s: Slot, r: FetchResult): Buffer | null {
-  const inArena = r.inArena;
-  // Buffers cross threads as plain Uint8Arrays: view them as Buffers again, without a copy.
-  if (inArena === undefined) return r.records === null ? null : Buffer.from(r.records.buffer, r.records.byteOffset, r.records.byteLength);
-  const arena = ctx.partitions.arenas[s.shard]!;
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    arena.release(inArena.slot);
-    if (s.release === release) s.release = undefined;
-  };
-  s.release = release;
-  ctx.conn.afterReply(ctx.frame, release);
-  return arena.bytes(inArena.start, inArena.length);
-}
-
 /** The response's topics, each partition under its topic, in the order they were read. */
-function group(slots: Slot[], byId: boolean) {
-  const topics = new Map<string, { topic: string; topicId: string; partitions: unknown[] }>();
+function group(slots: Slot[], byId: boolean): FetchResponseData.FetchableTopicResponse[] {
+  const topics = new Map<string, FetchResponseData.FetchableTopicResponse>();
   for (const s of slots) {
     const key = byId ? s.target.topicId : s.target.topic;
     let t = topics.get(key);

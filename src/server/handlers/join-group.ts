@@ -22,7 +22,7 @@ export const joinGroup = handler('JoinGroup', {
     if (sessionTimeoutMs < config.groupMinSessionTimeoutMs || sessionTimeoutMs > config.groupMaxSessionTimeoutMs) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     const group = groups.classicGroup(req.groupId, memberId === '');
     if (typeof group === 'number') return fail(group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group);
-    ctx.conn.releaseBudget(ctx.frame);
+    ctx.memory.park();
     const result = await group.join({
       memberId,
       groupInstanceId: v >= 5 ? req.groupInstanceId : null,

@@ -14,19 +14,16 @@
 // topic whose cleanup.policy contains compact, a batch with a record without a key is INVALID_RECORD,
 // with record_errors (each such record's index in its batch) and error_message from v8, as Kafka.
 import { ErrorCode } from '../../protocol/errors.js';
-import { ApiKey } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
 import { compressionCodec, isCompacted, maxMessageBytes, minInsyncReplicas, usesLogAppendTime } from '../../cluster/topic-config.js';
-import type { ApiHandler, RequestContext } from '../dispatcher.js';
-
-interface PartitionData { index: number; records: Buffer | null }
-interface TopicData { name: string; partitionData: PartitionData[] }
+import { handler, type RequestContext, type RequestOf, type ResponseOf } from '../dispatcher.js';
+import type { CLOSE } from '../connection.js';
 
 /** The first Produce version whose records are v2 record batches. */
 const RECORD_BATCH_FROM = 3;
 
-function oldMessageFormat(ctx: RequestContext, acks: number, topicData: TopicData[]) {
+function oldMessageFormat(ctx: RequestContext, acks: number, topicData: RequestOf<'Produce'>['topicData']): ResponseOf<'Produce'> | typeof CLOSE {
   const why = `Produce v${ctx.header.apiVersion} (message format v0/v1) is not served; v3 and later are`;
   if (acks === 0) return ctx.conn.reject(why, { clientId: ctx.header.clientId });
   ctx.conn.log.warn({ clientId: ctx.header.clientId, apiVersion: ctx.header.apiVersion }, 'produce of an old message format refused');
@@ -41,13 +38,11 @@ function oldMessageFormat(ctx: RequestContext, acks: number, topicData: TopicDat
 
 interface Slot { topic: number; partition: number; errorCode: number; item?: ProduceItem; result?: ProduceResult }
 
-export const produce: ApiHandler = {
-  apiKey: ApiKey.Produce,
+export const produce = handler('Produce', {
   minVersion: 0,
   maxVersion: 11,
-  async handle(ctx, req) {
-    const acks = req.acks as number;
-    const topicData = req.topicData as TopicData[];
+  async handle(ctx, req): Promise<ResponseOf<'Produce'> | typeof CLOSE | null> {
+    const { acks, topicData } = req;
     if (ctx.header.apiVersion < RECORD_BATCH_FROM) return oldMessageFormat(ctx, acks, topicData);
     const ackError = acks === 0 || acks === 1 || acks === -1 ? ErrorCode.NONE : ErrorCode.INVALID_REQUIRED_ACKS;
 
@@ -96,20 +91,20 @@ export const produce: ApiHandler = {
       responses: topicData.map((t) => ({
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
-          const slot = slots[s++]!;
-          const ok = slot.result !== undefined && slot.result.errorCode === ErrorCode.NONE;
+          const { errorCode, result } = slots[s++]!;
+          const ok = result !== undefined && result.errorCode === ErrorCode.NONE;
           return {
             index: p.index,
-            errorCode: slot.errorCode,
-            baseOffset: ok ? slot.result!.baseOffset : -1,
-            logAppendTimeMs: ok ? slot.result!.logAppendTime : -1,
-            logStartOffset: slot.result?.logStartOffset ?? -1,
-            recordErrors: slot.result?.recordErrors ?? [],
-            errorMessage: slot.result?.errorMessage ?? null,
+            errorCode,
+            baseOffset: ok ? result.baseOffset : -1,
+            logAppendTimeMs: ok ? result.logAppendTime : -1,
+            logStartOffset: result?.logStartOffset ?? -1,
+            recordErrors: result?.recordErrors ?? [],
+            errorMessage: result?.errorMessage ?? null,
           };
         }),
       })),
       throttleTimeMs: 0,
     };
   },
-};
+});

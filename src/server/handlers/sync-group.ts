@@ -14,7 +14,7 @@ export const syncGroup = handler('SyncGroup', {
     if (problem !== ErrorCode.NONE) return fail(problem);
     const group = ctx.groups.classicGroup(req.groupId, false);
     if (typeof group === 'number') return fail(group === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.UNKNOWN_MEMBER_ID : group);
-    ctx.conn.releaseBudget(ctx.frame);
+    ctx.memory.park();
     const result = await group.sync(
       req.memberId,
       v >= 3 ? req.groupInstanceId : null,
