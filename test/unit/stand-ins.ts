@@ -2,15 +2,22 @@
 // run a handler or the dispatcher without a broker process: a topic catalog in a Map, partition
 // owners answering shard tasks from in-memory partitions, a connection whose log lines are kept,
 // and a request context over them. A room a test does not give is a stand-in that throws on use,
-// naming what was reached, so a test states exactly what its handler needs.
+// naming what was reached, so a test states exactly what its handler needs. clusterIn() gives the
+// real topic registry and cluster in a temp log dir over the in-memory shards.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { TopicInfo } from '../../src/cluster/topics.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { TopicRegistry, type TopicInfo } from '../../src/cluster/topics.js';
 import { defaultConfig, type BrokerConfig } from '../../src/config/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { NO_RECOVERY } from '../../src/storage/log.js';
+import type { Message } from '../../src/protocol/codec.js';
 import type { RequestHeader } from '../../src/protocol/headers.js';
 import { CLOSE, type Frame } from '../../src/server/connection.js';
+import type { ApiName, ResponseOf } from '../../src/server/dispatcher.js';
 import type { BrokerServices, ClientConnection, PartitionOwners, RequestContext, TopicCatalog } from '../../src/server/context.js';
 import type {
   DeleteRecordsItem, DeleteRecordsResult, ListOffsetsItem, ListOffsetsResult, OpenResult, PartitionKey, ShardTask,
@@ -199,8 +206,20 @@ export function requestContext(rooms: BrokerServices, apiKey: number, apiVersion
   return { ...rooms, header, conn: new FakeConnection(), frame: frameOf(Buffer.alloc(0)) };
 }
 
-/** A handler's answer that is a response (not null, not CLOSE), or the test fails. */
-export function answered<R>(answer: R | null | typeof CLOSE): R {
+/**
+ * A handler's answer that is a response (not null, not CLOSE; else the test fails), as its API's
+ * generated response type: a handler not yet declared with handler('<Api>', ...) answers an
+ * untyped Message, and the tests read its fields as typed all the same.
+ */
+export function answered<N extends ApiName>(_api: N, answer: ResponseOf<N> | Message | null | typeof CLOSE): ResponseOf<N> {
   if (answer === null || answer === CLOSE) throw new Error(`expected a response, got ${String(answer)}`);
-  return answer;
+  return answer as ResponseOf<N>;
+}
+
+/** The real topic registry and cluster in a fresh temp log dir, over in-memory shards. dispose() removes the dir. */
+export function clusterIn(shards = new MemoryShards(2), config: Partial<BrokerConfig> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-unit-'));
+  const settings: BrokerConfig = { ...defaultConfig(), logDirs: [dir], ...config };
+  const topics = TopicRegistry.load(settings.logDirs);
+  return { dir, shards, config: settings, topics, cluster: new Cluster(settings, topics, shards), dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

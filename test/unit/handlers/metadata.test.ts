@@ -36,38 +36,38 @@ function rooms(autoCreate = true) {
 describe('Metadata handler', () => {
   test('null topics: every topic, with this broker as leader of each partition', async () => {
     const { rooms: r } = rooms();
-    const res = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(null)));
+    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(null)));
     assert.equal(res.clusterId, 'unit-test-cluster-id');
     assert.equal(res.controllerId, r.config.nodeId);
     assert.deepEqual(res.brokers, [{ nodeId: r.config.nodeId, host: 'localhost', port: 9092, rack: null }]);
-    assert.deepEqual(res.topics.map((t: { name: string | null }) => t.name), ['orders', '__consumer_offsets']);
+    assert.deepEqual(res.topics.map((t) => t.name), ['orders', '__consumer_offsets']);
     const [orders, offsets] = res.topics;
     assert.equal(orders!.errorCode, ErrorCode.NONE);
     assert.equal(orders!.isInternal, false);
     assert.equal(offsets!.isInternal, true);
-    assert.deepEqual(orders!.partitions.map((p: { partitionIndex: number }) => p.partitionIndex), [0, 1, 2]);
+    assert.deepEqual(orders!.partitions.map((p) => p.partitionIndex), [0, 1, 2]);
     assert.deepEqual(orders!.partitions[1], { errorCode: 0, partitionIndex: 1, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] });
   });
 
   test('v0: an empty list means every topic too', async () => {
     const { rooms: r } = rooms();
-    const res = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 0), request([])));
+    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 0), request([])));
     assert.equal(res.topics.length, 2);
-    const v1 = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 1), request([])));
+    const v1 = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 1), request([])));
     assert.equal(v1.topics.length, 0, 'from v1 an empty list means no topics');
   });
 
   test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION when auto-creation is off', async () => {
     const { rooms: r, ensured } = rooms(false);
-    const res = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(named('orders', 'missing'))));
-    assert.deepEqual(res.topics.map((t: { name: string | null; errorCode: number }) => [t.name, t.errorCode]), [['orders', 0], ['missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(named('orders', 'missing'))));
+    assert.deepEqual(res.topics.map((t) => [t.name, t.errorCode]), [['orders', 0], ['missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
     assert.deepEqual(res.topics[1]!.partitions, []);
     assert.deepEqual(ensured, []);
   });
 
   test('v4+: allow_auto_topic_creation=false leaves an unknown topic unknown', async () => {
     const { rooms: r, ensured } = rooms(true);
-    const res = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 9), request(named('missing'), { allowAutoTopicCreation: false })));
+    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 9), request(named('missing'), { allowAutoTopicCreation: false })));
     assert.equal(res.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.deepEqual(ensured, []);
   });
@@ -75,7 +75,7 @@ describe('Metadata handler', () => {
   test('auto-creation makes the topic with num.partitions and logs who asked; a bad name gets the cluster\'s error', async () => {
     const { rooms: r, ensured } = rooms(true);
     const ctx = requestContext(r, ApiKey.Metadata, 3);
-    const res = answered(await metadata.handle(ctx, request(named('fresh', 'bad/name'), { allowAutoTopicCreation: false })));
+    const res = answered('Metadata', await metadata.handle(ctx, request(named('fresh', 'bad/name'), { allowAutoTopicCreation: false })));
     assert.deepEqual(ensured, ['fresh', 'bad/name'], 'before v4 every request may auto-create');
     assert.equal(res.topics[0]!.errorCode, ErrorCode.NONE);
     assert.equal(res.topics[0]!.partitions.length, 4);
@@ -87,10 +87,10 @@ describe('Metadata handler', () => {
   test('v10+: a topic named by id; an unknown id is UNKNOWN_TOPIC_ID', async () => {
     const { rooms: r, topics } = rooms();
     const orders = topics.get('orders')!;
-    const res = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request([
+    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request([
       { name: null, topicId: orders.topicId }, { name: null, topicId: 'ff'.repeat(16) }, { name: null, topicId: ZERO_UUID },
     ])));
-    assert.deepEqual(res.topics.map((t: { name: string | null; errorCode: number }) => [t.name, t.errorCode]), [
+    assert.deepEqual(res.topics.map((t) => [t.name, t.errorCode]), [
       ['orders', 0], [null, ErrorCode.UNKNOWN_TOPIC_ID], [null, ErrorCode.UNKNOWN_TOPIC_ID],
     ]);
     assert.equal(res.topics[1]!.topicId, 'ff'.repeat(16));
@@ -98,10 +98,10 @@ describe('Metadata handler', () => {
 
   test('authorized operations only when asked', async () => {
     const { rooms: r } = rooms();
-    const plain = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'))));
+    const plain = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'))));
     assert.equal(plain.topics[0]!.topicAuthorizedOperations, OPERATIONS_NOT_REQUESTED);
     assert.equal(plain.clusterAuthorizedOperations, OPERATIONS_NOT_REQUESTED);
-    const asked = answered(await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'), { includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true })));
+    const asked = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'), { includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true })));
     assert.equal(asked.topics[0]!.topicAuthorizedOperations, TOPIC_OPERATIONS);
     assert.equal(asked.clusterAuthorizedOperations, CLUSTER_OPERATIONS);
   });
