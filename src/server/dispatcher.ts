@@ -11,8 +11,8 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type 
 import { API_MESSAGES, ApiKey, type ApiData, type ApiMessages, type Decoded } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import { CLOSE, type Connection, type Frame, type Reply } from './connection.js';
-import type { ApiVersionRange, BrokerServices, RequestContext } from './context.js';
+import { CLOSE, type Frame, type Reply } from './connection.js';
+import type { ApiVersionRange, BrokerServices, ClientConnection, RequestContext } from './context.js';
 
 export type { ApiVersionRange, RequestContext } from './context.js';
 
@@ -62,7 +62,7 @@ export class Dispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  readonly dispatch = async (conn: Connection, frame: Frame): Promise<Reply> => {
+  readonly dispatch = async (conn: ClientConnection, frame: Frame): Promise<Reply> => {
     // Metrics: which api and version, and how it ended (0, the response's first error, or why it was refused).
     const requests = this.requests;
     const started = performance.now();
