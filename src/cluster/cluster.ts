@@ -4,7 +4,7 @@
 // concurrent admin requests never interleave.
 import type { BrokerConfig } from '../config/index.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { ShardPool, partitionKey } from '../workers/pool.js';
+import { partitionKey, type ShardPool } from '../workers/pool.js';
 import type { ConfigureItem, OpenResult } from '../workers/messages.js';
 import { checkTopicConfig, logConfigFor } from './topic-config.js';
 import { TopicRegistry, type TopicInfo, checkTopicName, newTopicId } from './topics.js';
@@ -36,7 +36,8 @@ const OPEN_CHUNK = 64;
 export class Cluster {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly config: BrokerConfig, readonly topics: TopicRegistry, readonly shards: ShardPool) {}
+  /** shards: the partition owners (ShardPool; a stand-in in unit tests). */
+  constructor(readonly config: BrokerConfig, readonly topics: TopicRegistry, readonly shards: Pick<ShardPool, 'shardFor' | 'scatter'>) {}
 
   /** Runs registry changes one after another. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -11,9 +11,10 @@ import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type 
 import { API_MESSAGES, ApiKey, type ApiData, type ApiMessages, type Decoded } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import { CLOSE, type Connection, type Reply } from './connection.js';
-import type { ApiVersionRange, BrokerServices, RequestContext } from './context.js';
-import type { RequestMemory } from './request-memory.js';
+import { CLOSE, type Reply } from './connection.js';
+import type { ApiVersionRange, BrokerServices, ClientConnection, RequestContext } from './context.js';
+import type { FrameMemory } from './frame-pool.js';
+import type { HandlerMemory } from './request-memory.js';
 
 export type { ApiVersionRange, RequestContext } from './context.js';
 
@@ -63,7 +64,7 @@ export class Dispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  readonly dispatch = async (conn: Connection, memory: RequestMemory): Promise<Reply> => {
+  readonly dispatch = async (conn: ClientConnection, memory: HandlerMemory & { readonly frame: FrameMemory }): Promise<Reply> => {
     // Metrics: which api and version, and how it ended (0, the response's first error, or why it was refused).
     const requests = this.requests;
     const started = performance.now();

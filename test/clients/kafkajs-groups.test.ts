@@ -12,30 +12,22 @@ import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, Producer } from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
+import { connectKafkajs, disconnectAll, type KafkaClient } from '../helpers/kafkajs.js';
 import { eventually } from '../helpers/clients.js';
 
-const { AssignerProtocol, Kafka, logLevel, Partitioners } = kafkajs;
+const { AssignerProtocol } = kafkajs;
 
 const PARTITIONS = 6;
 
 let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkaClient;
 let admin: Admin;
 let producer: Producer;
 const consumers = new Set<Consumer>();
 const children = new Set<ChildProcess>();
 
 async function connectClients(): Promise<void> {
-  kafka = new Kafka({
-    clientId: 'samsa-kafkajs-groups-test',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 5, initialRetryTime: 100 },
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ kafka, admin, producer } = await connectKafkajs(broker.bootstrap, 'samsa-kafkajs-groups-test'));
 }
 
 before(async () => {
@@ -47,9 +39,7 @@ before(async () => {
 
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  for (const c of consumers) await c.disconnect().catch(() => {});
-  await producer?.disconnect().catch(() => {});
-  await admin?.disconnect().catch(() => {});
+  await disconnectAll(...consumers, producer, admin);
   await broker?.dispose();
 });
 

@@ -8,37 +8,28 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import type { Admin, Producer, Message as KafkaMessage } from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
+import { connectKafkajs, disconnectAll, type KafkaClient } from '../helpers/kafkajs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { errorTypes, eventually } from '../helpers/clients.js';
 import { decodeBatches, type DecodedRecord } from '../helpers/record-batch.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 
-const { Kafka, CompressionTypes, ConfigResourceTypes, logLevel, Partitioners } = kafkajs;
+const { CompressionTypes, ConfigResourceTypes, Partitioners } = kafkajs;
 
 let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkaClient;
 let admin: Admin;
 let producer: Producer;
 let raw: RawClient;
 
 before(async () => {
   broker = await BrokerProcess.start();
-  kafka = new Kafka({
-    clientId: 'samsa-kafkajs-test',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 3, initialRetryTime: 100 },
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ kafka, admin, producer } = await connectKafkajs(broker.bootstrap, 'samsa-kafkajs-test', 3));
   raw = await RawClient.open(broker.bootstrap);
 });
 
 after(async () => {
-  await producer?.disconnect().catch(() => {});
-  await admin?.disconnect().catch(() => {});
+  await disconnectAll(producer, admin);
   await raw?.close();
   await broker?.dispose();
 });

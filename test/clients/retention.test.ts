@@ -11,28 +11,24 @@ import * as path from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import { BrokerProcess, runCommand } from '../helpers/broker.js';
+import { connectKafkajs, disconnectAll, type KafkaClient } from '../helpers/kafkajs.js';
 import { eventually, requireKcat } from '../helpers/clients.js';
 
-const { Kafka, ConfigResourceTypes, logLevel, Partitioners } = kafkajs;
+const { ConfigResourceTypes } = kafkajs;
 const noKcat = requireKcat();
 
 let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkaClient;
 let admin: Admin;
 let producer: Producer;
 
 before(async () => {
   broker = await BrokerProcess.start({ overrides: { 'log.retention.check.interval.ms': 200, 'group.initial.rebalance.delay.ms': 0 } });
-  kafka = new Kafka({ clientId: 'samsa-retention-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ kafka, admin, producer } = await connectKafkajs(broker.bootstrap, 'samsa-retention-test'));
 });
 
 after(async () => {
-  await producer?.disconnect().catch(() => {});
-  await admin?.disconnect().catch(() => {});
+  await disconnectAll(producer, admin);
   await broker?.dispose();
 });
 

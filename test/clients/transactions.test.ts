@@ -14,8 +14,9 @@ import kafkajs from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
 import { eventually, requirePythonModule, runPythonJson } from '../helpers/clients.js';
+import { kafkaClient, type KafkaClient } from '../helpers/kafkajs.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 
 interface TxnResult {
   errors: string[];
@@ -96,13 +97,13 @@ describe('kafkajs consume-transform-produce with sendOffsets', () => {
   /** The input whose first transaction is aborted (and then done again). */
   const REDONE = 'in-7';
   let broker: BrokerProcess;
-  let kafka: InstanceType<typeof Kafka>;
+  let kafka: KafkaClient;
   let producer: Producer;
   const consumers: Consumer[] = [];
 
   before(async () => {
     broker = await BrokerProcess.start({ overrides: BROKER_OVERRIDES });
-    kafka = new Kafka({ clientId: 'samsa-eos', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    kafka = kafkaClient(broker.bootstrap, 'samsa-eos');
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [IN, OUT].map((topic) => ({ topic, numPartitions: PARTITIONS })) });

@@ -10,11 +10,12 @@ import type { Message as KafkaMessage } from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { DecodedRecord } from '../helpers/record-batch.js';
+import { kafkaClient, type KafkaClient } from '../helpers/kafkajs.js';
 
-const { Kafka, logLevel, Partitioners, CompressionTypes } = kafkajs;
+const { Partitioners, CompressionTypes } = kafkajs;
 
-function client(bootstrap: string): InstanceType<typeof Kafka> {
-  return new Kafka({ clientId: 'samsa-restart-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
+function client(bootstrap: string): KafkaClient {
+  return kafkaClient(bootstrap, 'samsa-restart-test', 2);
 }
 
 interface Expected { key: string; value: string; header: string }

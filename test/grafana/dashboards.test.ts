@@ -18,8 +18,9 @@ import { BrokerProcess, runCommand } from '../helpers/broker.js';
 import { eventually, repoPath, requireKcat } from '../helpers/clients.js';
 import { PrometheusProcess, requirePrometheus } from '../helpers/prometheus.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkaClient } from '../helpers/kafkajs.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 
 const skip = requirePrometheus();
 const LOAD_MS = Number(process.env.SAMSA_DASHBOARD_LOAD_MS ?? 15_000);
@@ -68,7 +69,7 @@ describe('every dashboard panel returns data from a real Prometheus scraping a l
     broker = await BrokerProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': 0, 'auto.create.topics.enable': false } });
     const metrics = new URL(broker.metricsUrl!);
     prometheus = await PrometheusProcess.start([metrics.host]);
-    const kafka = new Kafka({ clientId: 'samsa-dashboards', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    const kafka = kafkaClient(broker.bootstrap, 'samsa-dashboards');
     admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({

@@ -18,8 +18,9 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { kafkaClient } from '../helpers/kafkajs.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-full-disk-'));
 const small = path.join(base, 'small');
@@ -100,7 +101,7 @@ test('a full disk while creating the coordinator topics: COORDINATOR_NOT_AVAILAB
 
   fs.rmSync(path.join(small, 'fill'));
 
-  const kafka = new Kafka({ clientId: 'samsa-full-disk-test', brokers: [broker!.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  const kafka = kafkaClient(broker!.bootstrap, 'samsa-full-disk-test', 8);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: 'txn-1', idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: 'jobs-group', sessionTimeout: 10_000 });
   try {

@@ -11,12 +11,13 @@ import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import { BrokerProcess, freePort, runCommand } from '../helpers/broker.js';
 import { eventually } from '../helpers/clients.js';
+import { kafkaClient } from '../helpers/kafkajs.js';
 import { RawClient, encodeRequest } from '../helpers/raw-client.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ZERO_UUID } from '../../src/protocol/messages/schema.js';
 import { scrape, select, total, type Sample } from '../helpers/metrics.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 
 const TOPIC = 'metered';
 const PARTITIONS = 8;
@@ -24,7 +25,7 @@ const PER_PARTITION = 25;
 const GROUP = 'metered-readers';
 
 function kafkaFor(broker: BrokerProcess) {
-  return new Kafka({ clientId: 'samsa-metrics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+  return kafkaClient(broker.bootstrap, 'samsa-metrics-test');
 }
 
 async function produceEach(producer: Producer, count: number, tag: string): Promise<void> {

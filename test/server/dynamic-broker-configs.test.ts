@@ -14,10 +14,11 @@ import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { Message } from '../../src/protocol/codec.js';
 import { BrokerProcess } from '../helpers/broker.js';
+import { connectKafkajs, disconnectAll } from '../helpers/kafkajs.js';
 import { eventually } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-const { Kafka, ConfigResourceTypes, logLevel, Partitioners } = kafkajs;
+const { ConfigResourceTypes } = kafkajs;
 const BROKER = 4;
 const Source = { DYNAMIC_BROKER_CONFIG: 2, DYNAMIC_DEFAULT_BROKER_CONFIG: 3, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 
@@ -27,17 +28,12 @@ let producer: Producer;
 let raw: RawClient;
 
 async function connect(): Promise<void> {
-  const kafka = new Kafka({ clientId: 'samsa-dynamic-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin, producer } = await connectKafkajs(broker.bootstrap, 'samsa-dynamic-test', 2));
   raw = await RawClient.open(broker.bootstrap);
 }
 
 async function disconnect(): Promise<void> {
-  await producer?.disconnect().catch(() => {});
-  await admin?.disconnect().catch(() => {});
+  await disconnectAll(producer, admin);
   await raw?.close().catch(() => {});
 }
 

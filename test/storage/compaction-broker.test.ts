@@ -7,37 +7,31 @@
 // (librdkafka) writes updates and tombstones in every codec, and reads back the latest value per key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import { BrokerProcess, runCommand } from '../helpers/broker.js';
+import { connectKafkajs, disconnectAll, type KafkaClient } from '../helpers/kafkajs.js';
 import { eventually, requireKcat } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeBatches } from '../helpers/record-batch.js';
 import { loadCodecs } from '../../src/protocol/records/compression.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
 const TOPIC = 'compacted';
 const noKcat = requireKcat();
 
 let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkaClient;
 let admin: Admin;
 let producer: Producer;
 let raw: RawClient;
 
 async function connect(): Promise<void> {
-  kafka = new Kafka({ clientId: 'samsa-compaction-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ kafka, admin, producer } = await connectKafkajs(broker.bootstrap, 'samsa-compaction-test'));
   raw = await RawClient.open(broker.bootstrap);
 }
 
 async function disconnect(): Promise<void> {
-  await producer?.disconnect().catch(() => {});
-  await admin?.disconnect().catch(() => {});
+  await disconnectAll(producer, admin);
   await raw?.close();
 }
 
