@@ -49,8 +49,10 @@ function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] 
   return items.map((item) => {
     const log = logs.get(item.key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Outside the try: a frame reference out of bounds is the main thread's bug, not the disk's.
+    const records = Buffer.from(sab, item.start, item.length);
     try {
-      return log.appendAsLeader(Buffer.from(sab, item.start, item.length), item);
+      return log.appendAsLeader(records, item);
     } catch (err) {
       console.error(`append to ${item.key} failed: ${String(err)}`);
       return produceError(ErrorCode.KAFKA_STORAGE_ERROR, log);

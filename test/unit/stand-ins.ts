@@ -19,7 +19,11 @@ import type { RequestHeader } from '../../src/protocol/headers.js';
 import { CLOSE } from '../../src/server/connection.js';
 import type { FrameMemory } from '../../src/server/frame-pool.js';
 import type { HandlerMemory } from '../../src/server/request-memory.js';
-import type { ApiName, ResponseOf } from '../../src/server/dispatcher.js';
+import type { ApiHandler, ApiName, ResponseOf } from '../../src/server/dispatcher.js';
+import { decodeMessage, encodeMessage } from '../../src/protocol/codec.js';
+import { API_MESSAGES } from '../../src/protocol/messages/index.js';
+import { Reader } from '../../src/protocol/primitives/reader.js';
+import { Writer } from '../../src/protocol/primitives/writer.js';
 import type { BrokerServices, ClientConnection, PartitionOwners, RequestContext, TopicCatalog } from '../../src/server/context.js';
 import type {
   DeleteRecordsItem, DeleteRecordsResult, ListOffsetsItem, ListOffsetsResult, OpenResult, PartitionKey, ShardTask,
@@ -232,4 +236,16 @@ export function clusterIn(shards = new MemoryShards(2), config: Partial<BrokerCo
   const settings: BrokerConfig = { ...defaultConfig(), logDirs: [dir], ...config };
   const topics = TopicRegistry.load(settings.logDirs);
   return { dir, shards, config: settings, topics, cluster: new Cluster(settings, topics, shards), dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs a handler as the dispatcher does: the request body goes through the codec at the context's
+ * version first, so a field that version lacks reaches the handler as its default, as on the wire.
+ */
+export async function call<Req, Res>(h: ApiHandler<Req, Res>, ctx: RequestContext, body: object): Promise<Res | null | typeof CLOSE> {
+  const schema = API_MESSAGES.get(h.apiKey)!.request;
+  const w = new Writer();
+  encodeMessage(schema, ctx.header.apiVersion, body as Message, w);
+  const request = decodeMessage(schema, ctx.header.apiVersion, new Reader(Buffer.concat(w.toChunks())));
+  return h.handle(ctx, request as Req);
 }

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { ApiKey } from '../../../src/protocol/messages/index.js';
 import type { RequestOf } from '../../../src/server/dispatcher.js';
 import { createTopics } from '../../../src/server/handlers/create-topics.js';
-import { answered, clusterIn, requestContext, services } from '../stand-ins.js';
+import { answered, clusterIn, requestContext, services, call } from '../stand-ins.js';
 
 type Topic = RequestOf<'CreateTopics'>['topics'][number];
 
@@ -20,7 +20,7 @@ after(env.dispose);
 const rooms = services({ topics: env.topics, cluster: env.cluster, partitions: env.shards });
 const create = async (topics: Topic[], validateOnly = false, version = 7) => {
   const ctx = requestContext(rooms, ApiKey.CreateTopics, version);
-  return { ctx, res: answered('CreateTopics', await createTopics.handle(ctx, request(topics, validateOnly))) };
+  return { ctx, res: answered('CreateTopics', await call(createTopics, ctx, request(topics, validateOnly))) };
 };
 
 describe('CreateTopics handler', () => {

@@ -6,7 +6,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { ApiKey } from '../../../src/protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../../src/server/dispatcher.js';
 import { deleteRecords } from '../../../src/server/handlers/delete-records.js';
-import { answered, MemoryShards, requestContext, services, TopicMap } from '../stand-ins.js';
+import { answered, MemoryShards, requestContext, services, TopicMap, call } from '../stand-ins.js';
 
 type Topic = RequestOf<'DeleteRecords'>['topics'][number];
 
@@ -31,7 +31,7 @@ describe('DeleteRecords handler', () => {
   test('moves each log start offset up (-1: to the high watermark) and logs it', async () => {
     const { rooms: r, partitions } = rooms();
     const ctx = requestContext(r, ApiKey.DeleteRecords, 2);
-    const res = answered('DeleteRecords', await deleteRecords.handle(ctx, request([topic('logs', [0, 10], [1, -1], [2, 0])])));
+    const res = answered('DeleteRecords', await call(deleteRecords, ctx, request([topic('logs', [0, 10], [1, -1], [2, 0])])));
     assert.deepEqual(summary(res.topics[0]!.partitions), [[0, 0, 10], [1, 0, 50], [2, 0, 0]]);
     assert.equal(partitions.partitions.get('logs-0')!.logStartOffset, 10);
     const logged = ctx.conn.lines.filter((l) => l.msg === 'records deleted').map((l) => [l.partition, l.logStartOffset]);
@@ -40,7 +40,7 @@ describe('DeleteRecords handler', () => {
 
   test('an offset past the high watermark or below -1 is OFFSET_OUT_OF_RANGE', async () => {
     const { rooms: r, partitions } = rooms();
-    const res = answered('DeleteRecords', await deleteRecords.handle(requestContext(r, ApiKey.DeleteRecords, 1), request([topic('logs', [0, 51], [1, -2])])));
+    const res = answered('DeleteRecords', await call(deleteRecords, requestContext(r, ApiKey.DeleteRecords, 1), request([topic('logs', [0, 51], [1, -2])])));
     assert.deepEqual(summary(res.topics[0]!.partitions), [[0, ErrorCode.OFFSET_OUT_OF_RANGE, -1], [1, ErrorCode.OFFSET_OUT_OF_RANGE, -1]]);
     const asked = partitions.tasks.flatMap(({ task }) => (task.op === 'deleteRecords' ? task.items.map((i) => i.key) : []));
     assert.deepEqual(asked, ['logs-0'], 'below -1 is refused before the shard is asked');
@@ -50,7 +50,7 @@ describe('DeleteRecords handler', () => {
   test('unknown topics and partitions, and internal topics, are refused without asking a shard', async () => {
     const { rooms: r, partitions } = rooms();
     const ctx = requestContext(r, ApiKey.DeleteRecords, 0);
-    const res = answered('DeleteRecords', await deleteRecords.handle(ctx, request([topic('logs', [3, 1], [-1, 1]), topic('gone', [0, 1]), topic('__consumer_offsets', [0, 1])])));
+    const res = answered('DeleteRecords', await call(deleteRecords, ctx, request([topic('logs', [3, 1], [-1, 1]), topic('gone', [0, 1]), topic('__consumer_offsets', [0, 1])])));
     assert.deepEqual(res.topics.map((t) => [t.name, summary(t.partitions)]), [
       ['logs', [[3, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1], [-1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]]],
       ['gone', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]]],

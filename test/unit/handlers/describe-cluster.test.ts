@@ -9,7 +9,7 @@ import type { RequestOf } from '../../../src/server/dispatcher.js';
 import { apiVersions } from '../../../src/server/handlers/api-versions.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../../../src/server/handlers/common.js';
 import { describeCluster } from '../../../src/server/handlers/describe-cluster.js';
-import { answered, FakeConnection, requestContext, services } from '../stand-ins.js';
+import { answered, FakeConnection, requestContext, services, call } from '../stand-ins.js';
 
 const rooms = services({
   config: {
@@ -24,7 +24,7 @@ const request = (endpointType = 1, includeClusterAuthorizedOperations = false): 
 
 async function describeOn(listener: string, version: number, req: RequestOf<'DescribeCluster'>) {
   const ctx = { ...requestContext(rooms, ApiKey.DescribeCluster, version), conn: new FakeConnection(listener) };
-  return answered('DescribeCluster', await describeCluster.handle(ctx, req));
+  return answered('DescribeCluster', await call(describeCluster, ctx, req));
 }
 
 describe('DescribeCluster handler', () => {
@@ -56,7 +56,7 @@ describe('DescribeCluster handler', () => {
 describe('ApiVersions handler', () => {
   test('answers the ranges the broker serves, from its registry', async () => {
     const req: RequestOf<'ApiVersions'> = { clientSoftwareName: 'unit', clientSoftwareVersion: '1' };
-    const res = answered('ApiVersions', await apiVersions.handle(requestContext(rooms, ApiKey.ApiVersions, 3), req));
+    const res = answered('ApiVersions', await call(apiVersions, requestContext(rooms, ApiKey.ApiVersions, 3), req));
     assert.equal(res.errorCode, ErrorCode.NONE);
     assert.equal(res.throttleTimeMs, 0);
     assert.deepEqual(res.apiKeys, rooms.apiVersions());

@@ -10,7 +10,7 @@ import { ApiKey } from '../../../src/protocol/messages/index.js';
 import type { Groups } from '../../../src/server/context.js';
 import type { RequestOf } from '../../../src/server/dispatcher.js';
 import { listGroups } from '../../../src/server/handlers/list-groups.js';
-import { answered, partial, requestContext, services } from '../stand-ins.js';
+import { answered, partial, requestContext, services, call } from '../stand-ins.js';
 
 const request = (statesFilter: string[] = [], typesFilter: string[] = []): RequestOf<'ListGroups'> => ({ statesFilter, typesFilter });
 
@@ -27,7 +27,7 @@ function rooms(status: number = ErrorCode.NONE) {
 }
 
 const list = async (version: number, req: RequestOf<'ListGroups'>, status?: number) =>
-  answered('ListGroups', await listGroups.handle(requestContext(rooms(status), ApiKey.ListGroups, version), req));
+  answered('ListGroups', await call(listGroups, requestContext(rooms(status), ApiKey.ListGroups, version), req));
 
 type Listed = { groupId: string; groupState?: string; groupType?: string; protocolType: string };
 

@@ -10,7 +10,7 @@ import { ZERO_UUID } from '../../../src/protocol/messages/schema.js';
 import type { RequestOf } from '../../../src/server/dispatcher.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../../../src/server/handlers/common.js';
 import { metadata } from '../../../src/server/handlers/metadata.js';
-import { answered, partial, requestContext, services, TopicMap } from '../stand-ins.js';
+import { answered, partial, requestContext, services, TopicMap, call } from '../stand-ins.js';
 
 function request(topics: RequestOf<'Metadata'>['topics'], more: Partial<RequestOf<'Metadata'>> = {}): RequestOf<'Metadata'> {
   return { topics, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false, ...more };
@@ -36,7 +36,7 @@ function rooms(autoCreate = true) {
 describe('Metadata handler', () => {
   test('null topics: every topic, with this broker as leader of each partition', async () => {
     const { rooms: r } = rooms();
-    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(null)));
+    const res = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 12), request(null)));
     assert.equal(res.clusterId, 'unit-test-cluster-id');
     assert.equal(res.controllerId, r.config.nodeId);
     assert.deepEqual(res.brokers, [{ nodeId: r.config.nodeId, host: 'localhost', port: 9092, rack: null }]);
@@ -51,15 +51,15 @@ describe('Metadata handler', () => {
 
   test('v0: an empty list means every topic too', async () => {
     const { rooms: r } = rooms();
-    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 0), request([])));
+    const res = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 0), request([])));
     assert.equal(res.topics.length, 2);
-    const v1 = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 1), request([])));
+    const v1 = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 1), request([])));
     assert.equal(v1.topics.length, 0, 'from v1 an empty list means no topics');
   });
 
   test('an unknown topic is UNKNOWN_TOPIC_OR_PARTITION when auto-creation is off', async () => {
     const { rooms: r, ensured } = rooms(false);
-    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request(named('orders', 'missing'))));
+    const res = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 12), request(named('orders', 'missing'))));
     assert.deepEqual(res.topics.map((t) => [t.name, t.errorCode]), [['orders', 0], ['missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
     assert.deepEqual(res.topics[1]!.partitions, []);
     assert.deepEqual(ensured, []);
@@ -67,7 +67,7 @@ describe('Metadata handler', () => {
 
   test('v4+: allow_auto_topic_creation=false leaves an unknown topic unknown', async () => {
     const { rooms: r, ensured } = rooms(true);
-    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 9), request(named('missing'), { allowAutoTopicCreation: false })));
+    const res = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 9), request(named('missing'), { allowAutoTopicCreation: false })));
     assert.equal(res.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.deepEqual(ensured, []);
   });
@@ -75,7 +75,7 @@ describe('Metadata handler', () => {
   test('auto-creation makes the topic with num.partitions and logs who asked; a bad name gets the cluster\'s error', async () => {
     const { rooms: r, ensured } = rooms(true);
     const ctx = requestContext(r, ApiKey.Metadata, 3);
-    const res = answered('Metadata', await metadata.handle(ctx, request(named('fresh', 'bad/name'), { allowAutoTopicCreation: false })));
+    const res = answered('Metadata', await call(metadata, ctx, request(named('fresh', 'bad/name'), { allowAutoTopicCreation: false })));
     assert.deepEqual(ensured, ['fresh', 'bad/name'], 'before v4 every request may auto-create');
     assert.equal(res.topics[0]!.errorCode, ErrorCode.NONE);
     assert.equal(res.topics[0]!.partitions.length, 4);
@@ -87,7 +87,7 @@ describe('Metadata handler', () => {
   test('v10+: a topic named by id; an unknown id is UNKNOWN_TOPIC_ID', async () => {
     const { rooms: r, topics } = rooms();
     const orders = topics.get('orders')!;
-    const res = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 12), request([
+    const res = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 12), request([
       { name: null, topicId: orders.topicId }, { name: null, topicId: 'ff'.repeat(16) }, { name: null, topicId: ZERO_UUID },
     ])));
     assert.deepEqual(res.topics.map((t) => [t.name, t.errorCode]), [
@@ -98,10 +98,10 @@ describe('Metadata handler', () => {
 
   test('authorized operations only when asked', async () => {
     const { rooms: r } = rooms();
-    const plain = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'))));
+    const plain = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 8), request(named('orders'))));
     assert.equal(plain.topics[0]!.topicAuthorizedOperations, OPERATIONS_NOT_REQUESTED);
     assert.equal(plain.clusterAuthorizedOperations, OPERATIONS_NOT_REQUESTED);
-    const asked = answered('Metadata', await metadata.handle(requestContext(r, ApiKey.Metadata, 8), request(named('orders'), { includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true })));
+    const asked = answered('Metadata', await call(metadata, requestContext(r, ApiKey.Metadata, 8), request(named('orders'), { includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true })));
     assert.equal(asked.topics[0]!.topicAuthorizedOperations, TOPIC_OPERATIONS);
     assert.equal(asked.clusterAuthorizedOperations, CLUSTER_OPERATIONS);
   });
