@@ -26,7 +26,7 @@ export type ResponseOf<N extends ApiName> = ApiData[N]['response'];
 
 type Answer<Res> = Res | null | typeof CLOSE;
 
-export interface ApiHandler<Req = Message, Res = Message> {
+export interface ApiHandler<Req, Res> {
   apiKey: number;
   /** The versions served. */
   minVersion: number;
@@ -45,11 +45,14 @@ export function handler<N extends ApiName>(
   return { apiKey: ApiKey[api], ...spec };
 }
 
+/** The handler of some API, as the registry holds them. */
+export type AnyApiHandler = { [N in ApiName]: ApiHandler<RequestOf<N>, ResponseOf<N>> }[ApiName];
+
 export class Dispatcher {
-  private readonly handlers = new Map<number, { handler: ApiHandler<any, any>; messages: ApiMessages }>();
+  private readonly handlers = new Map<number, { handler: AnyApiHandler; messages: ApiMessages }>();
 
   /** services: what every handler may reach (see context.ts); requests: the main thread's request metrics. */
-  constructor(handlers: readonly ApiHandler<any, any>[], private readonly services: BrokerServices, private readonly requests: RequestMetrics) {
+  constructor(handlers: readonly AnyApiHandler[], private readonly services: BrokerServices, private readonly requests: RequestMetrics) {
     for (const handler of handlers) {
       const messages = API_MESSAGES.get(handler.apiKey);
       if (messages === undefined) throw new Error(`no message declaration for api key ${handler.apiKey}`);
@@ -109,7 +112,9 @@ export class Dispatcher {
       let response: Message | null | typeof CLOSE;
       try {
         const ctx: RequestContext = Object.assign(Object.create(this.services) as BrokerServices, { header, conn, frame, memory });
-        response = await handler.handle(ctx, request);
+        // The one untyped step: the registry pairs each handler with its API's schema (by api key),
+        // so the request decoded by that schema is the handler's request type.
+        response = await handler.handle(ctx, request as never);
       } catch (err) {
         error = ErrorCode.UNKNOWN_SERVER_ERROR;
         conn.log.error({ err, header, api: messages.name }, 'request handler failed; closing connection');

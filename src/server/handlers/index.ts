@@ -1,5 +1,5 @@
 // Every served API, one line each; the dispatcher and ApiVersions read this list.
-import type { ApiHandler } from '../dispatcher.js';
+import type { AnyApiHandler } from '../dispatcher.js';
 import { addOffsetsToTxn } from './add-offsets-to-txn.js';
 import { addPartitionsToTxn } from './add-partitions-to-txn.js';
 import { alterConfigs } from './alter-configs.js';
@@ -38,7 +38,7 @@ import { produce } from './produce.js';
 import { syncGroup } from './sync-group.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
 
-export const HANDLERS: ApiHandler[] = [
+export const HANDLERS: readonly AnyApiHandler[] = [
   produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup, heartbeat, leaveGroup,
   syncGroup, describeGroups, listGroups, apiVersions, createTopics, deleteTopics, deleteGroups, offsetDelete,
   describeCluster, consumerGroupHeartbeat, consumerGroupDescribe, describeTopicPartitions,
