@@ -5,6 +5,7 @@
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig, RecoveryReport } from '../storage/log.js';
+import type { RecordError } from '../storage/log-validator.js';
 
 /** A partition is named across threads by "<topic>-<partition>", its directory name. */
 export type PartitionKey = string;
@@ -21,8 +22,8 @@ export interface ProduceItem {
   /** cleanup.policy contains compact: a batch with a record without a key is refused (INVALID_RECORD). */
   compacted?: boolean;
 }
-/** Produce v8+ record_errors: a record's index in its batch, and why it was refused. */
-export interface RecordError { batchIndex: number; batchIndexErrorMessage: string | null }
+/** Produce v8+ record_errors (declared by the validator that finds them). */
+export type { RecordError };
 export interface ProduceResult {
   errorCode: number; baseOffset: number; logAppendTime: number; logStartOffset: number; logEndOffset: number; records: number; bytes: number;
   /** INVALID_RECORD: the records at fault, and Kafka's summary of them. */

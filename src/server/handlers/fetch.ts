@@ -8,6 +8,7 @@
 // the purgatory until appends bring enough, or max_wait_ms passes, then reads everything again.
 // The batches of a result in a shard's read arena are held by the request's memory until the
 // reply is written (server/request-memory.ts); a read that will not be answered is dropped there.
+import { hasPartition } from '../../cluster/topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchResponseData } from '../../protocol/messages/index.js';
 import { nextOffsetAfter, wholeBatchesWithin } from '../../protocol/records/batch.js';
@@ -74,7 +75,7 @@ function plan(ctx: RequestContext, target: Slot['target'], byId: boolean, isolat
   const topic = byId ? ctx.topics.getById(target.topicId) : ctx.topics.get(target.topic);
   const slot: Slot = { target, errorCode: ErrorCode.NONE, shard: -1 };
   if (topic === undefined) slot.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  else if (target.partition < 0 || target.partition >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  else if (!hasPartition(topic, target.partition)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   else {
     target.topic = topic.name;
     target.topicId = topic.topicId;

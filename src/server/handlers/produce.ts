@@ -13,6 +13,7 @@
 // stale epochs and sequence gaps answer INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER. On a
 // topic whose cleanup.policy contains compact, a batch with a record without a key is INVALID_RECORD,
 // with record_errors (each such record's index in its batch) and error_message from v8, as Kafka.
+import { hasPartition } from '../../cluster/topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { partitionKey } from '../../workers/pool.js';
 import type { ProduceItem, ProduceResult } from '../../workers/messages.js';
@@ -55,7 +56,7 @@ export const produce = handler('Produce', {
         const slot: Slot = { topic: ti, partition: pi, errorCode: ackError };
         slots.push(slot);
         if (slot.errorCode !== ErrorCode.NONE) return;
-        if (topic === undefined || p.index < 0 || p.index >= topic.partitions) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (!hasPartition(topic, p.index)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.records === null || p.records.length === 0) slot.errorCode = ErrorCode.CORRUPT_MESSAGE;
         else if (acks === -1 && minInsyncReplicas(ctx.config, topic.configs) > 1) slot.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
         else {
