@@ -111,7 +111,7 @@ export class Dispatcher {
       }
       let response: Message | null | typeof CLOSE;
       try {
-        const ctx: RequestContext = Object.assign(Object.create(this.services) as BrokerServices, { header, conn, frame, memory });
+        const ctx = requestContext(this.services, header, conn, memory);
         // The one untyped step: the registry pairs each handler with its API's schema (by api key),
         // so the request decoded by that schema is the handler's request type.
         response = await handler.handle(ctx, request as never);
@@ -140,6 +140,19 @@ export class Dispatcher {
     const messages = this.handlers.get(ApiKey.ApiVersions)!.messages;
     return encodeResponse(messages, { ...header, apiVersion: 0 }, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.apiVersions() });
   }
+}
+
+/**
+ * A request's context: its own fields over the broker's services as the prototype, so that a
+ * request costs one small object, not a copy of every service.
+ */
+function requestContext(services: BrokerServices, header: RequestHeader, conn: ClientConnection, memory: HandlerMemory & { readonly frame: FrameMemory }): RequestContext {
+  const ctx = Object.create(services) as { -readonly [K in keyof RequestContext]: RequestContext[K] };
+  ctx.header = header;
+  ctx.conn = conn;
+  ctx.frame = memory.frame;
+  ctx.memory = memory;
+  return ctx;
 }
 
 export function encodeResponse(messages: ApiMessages, header: RequestHeader, response: Message): Buffer[] {
