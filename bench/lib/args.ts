@@ -85,6 +85,7 @@ export const COMMON_MACRO_FLAGS: FlagSpec[] = [
   { name: 'bootstrap', help: 'host:port of a running broker (Samsa or Kafka); without it a Samsa is started on a temporary directory' },
   { name: 'broker-pid', help: 'pid of the broker given by --bootstrap, to sample its RSS and CPU (a local process only)' },
   { name: 'broker-override', help: 'key=value passed as --override to the Samsa this run starts (repeatable)' },
+  { name: 'workers', help: 'shard workers (samsa.worker.threads) to sweep, e.g. 1,2,4: the broker is started afresh for each value, and each table gets a row per value (not with --bootstrap)' },
   { name: 'variants', help: 'which load generators to run: raw, kafkajs, kcat', default: 'raw,kafkajs,kcat' },
   { name: 'ceiling-seconds', help: 'seconds spent measuring the loopback TCP ceiling', default: '3' },
   { name: 'out', help: 'where to write the JSON results (default bench/results/<name>-<timestamp>.json)' },

@@ -1,11 +1,13 @@
-// The frame of every macro benchmark: parse flags, open the broker (given or started), measure the
-// loopback TCP ceiling, sample the broker's RSS while the benchmark body runs, print the tables and
-// the targets, write the JSON, and stop what it started, also when the body fails.
+// The frame of every macro benchmark: parse flags, measure the loopback TCP ceiling, open the broker
+// (given or started; with --workers 1,2,4 one started broker per value, in turn), sample the
+// broker's RSS while the benchmark body runs, print the tables (a `workers` column in a sweep) and
+// the targets, write the JSON keyed by the machine's cores, and stop what it started, also when the
+// body fails.
 import { spawnSync } from 'node:child_process';
 import { Admin } from './admin.js';
 import { Args, COMMON_MACRO_FLAGS, type FlagSpec } from './args.js';
 import { measureCeiling, type Ceiling } from './ceiling.js';
-import { fmt, printTable, printTargets, writeResults, type Row, type TargetCheck } from './report.js';
+import { cores, fmt, printTable, printTargets, writeResults, type Row, type TargetCheck } from './report.js';
 import { openTarget, RssSampler, type Target } from './target.js';
 
 export interface MacroContext {
@@ -34,48 +36,86 @@ export const RSS_LIMIT_MIB = 512;
 
 export async function runMacro(name: string, usage: string, flags: FlagSpec[], body: (ctx: MacroContext) => Promise<MacroOutcome>): Promise<void> {
   const args = new Args(process.argv.slice(2), [...COMMON_MACRO_FLAGS, ...flags], usage);
-  const target = await openTarget(args);
+  const workers = args.nums('workers');
+  if (workers.length > 0 && args.has('bootstrap')) throw new Error('--workers starts a broker per value: it cannot be given with --bootstrap');
+  const ceiling = await measureCeiling(args.num('ceiling-seconds'));
+  console.log(`${name} on ${cores()} cores: loopback TCP ceiling: send ${fmt(ceiling.sendMBps)} MB/s, receive ${fmt(ceiling.receiveMBps)} MB/s (best of ${ceiling.trials.sendMBps.length} runs over ${ceiling.seconds} s per direction, ${ceiling.connections} connection, child process peer)`);
+  const kcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
+  const variants = args.list('variants').filter((v) => kcat || v !== 'kcat');
+  if (!kcat && args.list('variants').includes('kcat')) console.log('kcat is not installed (apt-get install kcat, or npm test installs it): its variants are skipped');
+  const runs: SweepRun[] = [];
+  for (const w of workers.length > 0 ? workers : [null]) {
+    runs.push(await runOnce(args, w, (target, admin, rss) => body({ args, target, admin, ceiling, rss, variants, kcat })));
+  }
+  const merged = mergeRuns(runs);
+  for (const t of merged.tables) printTable(t.title, t.rows, t.columns);
+  for (const n of merged.notes) console.log(`note: ${n}`);
+  printTargets(merged.targets);
+  writeResults(name, {
+    command: `node ${process.argv.slice(1).join(' ')}`,
+    // one run: the shapes of before the sweep; a sweep: one entry per value
+    broker: single(runs.map((r) => ({ workers: r.workers, bootstrap: r.target.bootstrap, kind: r.target.kind, overrides: r.target.overrides }))),
+    ceiling,
+    memory: single(runs.map((r) => ({ workers: r.workers, ...r.memory }))),
+    tables: merged.tables,
+    targets: merged.targets,
+    notes: merged.notes,
+    ...(runs.length === 1 ? runs[0]!.outcome.data : { runs: runs.map((r) => ({ workers: r.workers, ...r.outcome.data })) }),
+  }, args.str('out'));
+}
+
+const single = <T>(list: T[]): T | T[] => (list.length === 1 ? list[0]! : list);
+
+/** One broker's part of a run: the body against a broker with `workers` shard workers (null: as configured). */
+interface SweepRun {
+  workers: number | null;
+  target: Target;
+  outcome: MacroOutcome;
+  memory: ReturnType<RssSampler['stop']>;
+}
+
+async function runOnce(args: Args, workers: number | null, body: (target: Target, admin: Admin, rss: RssSampler) => Promise<MacroOutcome>): Promise<SweepRun> {
+  const target = await openTarget(args, workers === null ? {} : { 'samsa.worker.threads': String(workers) });
   let admin: Admin | null = null;
   try {
-    console.log(`${name}: broker ${target.bootstrap} (${target.kind}${Object.keys(target.overrides).length > 0 ? `, ${Object.entries(target.overrides).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''})`);
+    console.log(`broker ${target.bootstrap} (${target.kind}${Object.keys(target.overrides).length > 0 ? `, ${Object.entries(target.overrides).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''})`);
     admin = await Admin.connect(target.host, target.port);
-    const ceiling = await measureCeiling(args.num('ceiling-seconds'));
-    console.log(`loopback TCP ceiling: send ${fmt(ceiling.sendMBps)} MB/s, receive ${fmt(ceiling.receiveMBps)} MB/s (best of ${ceiling.trials.sendMBps.length} runs over ${ceiling.seconds} s per direction, ${ceiling.connections} connection, child process peer)`);
-    const kcat = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
-    const variants = args.list('variants').filter((v) => kcat || v !== 'kcat');
-    if (!kcat && args.list('variants').includes('kcat')) console.log('kcat is not installed (apt-get install kcat, or npm test installs it): its variants are skipped');
     const rss = new RssSampler(target.pid);
     let outcome: MacroOutcome;
     let memory!: ReturnType<RssSampler['stop']>;
     try {
-      outcome = await body({ args, target, admin, ceiling, rss, variants, kcat });
+      outcome = await body(target, admin, rss);
     } finally {
       memory = rss.stop();
     }
-    for (const t of outcome.tables) printTable(t.title, t.rows, t.columns);
-    for (const n of outcome.notes ?? []) console.log(`note: ${n}`);
-    console.log(`\nbroker RSS: max sampled ${memory.maxRssMiB === null ? 'n/a (no --broker-pid)' : `${fmt(memory.maxRssMiB)} MiB`} (${memory.samples} samples every 100 ms)${memory.vmHwmMiB !== null ? `, kernel high-water mark VmHWM ${fmt(memory.vmHwmMiB)} MiB` : ''}`);
-    const targets = [...outcome.targets, {
+    console.log(`broker RSS: max sampled ${memory.maxRssMiB === null ? 'n/a (no --broker-pid)' : `${fmt(memory.maxRssMiB)} MiB`} (${memory.samples} samples every 100 ms)${memory.vmHwmMiB !== null ? `, kernel high-water mark VmHWM ${fmt(memory.vmHwmMiB)} MiB` : ''}`);
+    outcome.targets.push({
       target: 'broker RSS throughout',
       goal: `< ${RSS_LIMIT_MIB} MiB`,
       measured: memory.maxRssMiB === null ? '-' : `${fmt(memory.maxRssMiB)} MiB`,
       met: memory.maxRssMiB === null ? null : memory.maxRssMiB < RSS_LIMIT_MIB,
-    }];
-    printTargets(targets);
-    writeResults(name, {
-      command: `node ${process.argv.slice(1).join(' ')}`,
-      broker: { bootstrap: target.bootstrap, kind: target.kind, overrides: target.overrides },
-      ceiling,
-      memory,
-      tables: outcome.tables,
-      targets,
-      notes: outcome.notes ?? [],
-      ...outcome.data,
-    }, args.str('out'));
+    });
+    return { workers, target, outcome, memory };
   } finally {
     admin?.close();
     await target.stop();
   }
+}
+
+/** One set of tables for the whole sweep: the n-th tables of every run become one, a `workers` column first. */
+function mergeRuns(runs: SweepRun[]): { tables: MacroOutcome['tables']; targets: TargetCheck[]; notes: string[] } {
+  if (runs.length === 1) {
+    const { outcome } = runs[0]!;
+    return { tables: outcome.tables, targets: outcome.targets, notes: outcome.notes ?? [] };
+  }
+  const tables = runs[0]!.outcome.tables.map((t, i) => ({
+    title: t.title,
+    rows: runs.flatMap((r) => (r.outcome.tables[i]?.rows ?? []).map((row) => ({ workers: r.workers, ...row }))),
+    ...(t.columns !== undefined ? { columns: ['workers', ...t.columns] } : {}),
+  }));
+  const targets = runs.flatMap((r) => r.outcome.targets.map((t) => ({ ...t, target: `${t.target} (${r.workers} shard worker${r.workers === 1 ? '' : 's'})` })));
+  const notes = [...new Set(runs.flatMap((r) => r.outcome.notes ?? []))];
+  return { tables, targets, notes };
 }
 
 /** Runs a benchmark's main and exits non-zero with the error when it fails. */

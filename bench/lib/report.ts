@@ -1,5 +1,5 @@
 // Output of every benchmark: a plain-text table on stdout and one JSON file per run under
-// bench/results/ (git-ignored), named <benchmark>-<timestamp>.json. Also the unit conventions:
+// bench/results/ (git-ignored), named <benchmark>-<cores>cores-<timestamp>.json. Also the unit conventions:
 // MB/s is 10^6 bytes per second everywhere.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +45,9 @@ export function printTable(title: string, rows: Row[], columns?: string[]): void
   console.log(table(title, rows, columns));
 }
 
+/** The cores this process may use: results are keyed by it (file name, JSON, printed header). */
+export const cores = (): number => os.availableParallelism();
+
 /** What the machine is, for the JSON (figures are meaningless without it). */
 export function machine(): Record<string, unknown> {
   const cpus = os.cpus();
@@ -52,6 +55,7 @@ export function machine(): Record<string, unknown> {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     cpus: cpus.length,
+    cores: cores(),
     cpuModel: cpus[0]?.model ?? 'unknown',
     memoryMiB: Math.round(os.totalmem() / 2 ** 20),
     loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
@@ -61,9 +65,9 @@ export function machine(): Record<string, unknown> {
 /** Writes bench/results/<name>-<timestamp>.json (or `out`); answers the path. */
 export function writeResults(name: string, data: Record<string, unknown>, out?: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = out ?? path.join(RESULTS_DIR, `${name}-${stamp}.json`);
+  const file = out ?? path.join(RESULTS_DIR, `${name}-${cores()}cores-${stamp}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), machine: machine(), ...data }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ benchmark: name, cores: cores(), at: new Date().toISOString(), machine: machine(), ...data }, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(process.cwd(), file) || file}`);
   return file;
 }

@@ -24,7 +24,8 @@ export function splitHostPort(bootstrap: string): { host: string; port: number }
   return { host: bootstrap.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(bootstrap.slice(at + 1)) };
 }
 
-export async function openTarget(args: Args): Promise<Target> {
+/** `extra` overrides come on top of --broker-override (the --workers sweep sets the shard workers here). */
+export async function openTarget(args: Args, extra: Record<string, string> = {}): Promise<Target> {
   const bootstrap = args.str('bootstrap');
   if (bootstrap !== undefined) {
     const { host, port } = splitHostPort(bootstrap);
@@ -37,6 +38,7 @@ export async function openTarget(args: Args): Promise<Target> {
     if (eq <= 0) throw new Error(`--broker-override wants key=value, got ${JSON.stringify(kv)}`);
     overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  Object.assign(overrides, extra);
   const broker = await SamsaProcess.start(overrides);
   return {
     bootstrap: broker.bootstrap,
@@ -134,6 +136,8 @@ export interface CpuUse {
   brokerSystemCores: number | null;
   /** Cores this benchmark process and the clients it ran (kcat) kept busy. */
   clientCores: number | null;
+  /** Wall-clock seconds between start and stop (cores x seconds = CPU seconds). */
+  seconds: number;
 }
 
 /** CPU use of the broker and of this process (with its child processes) between start and stop. */
@@ -157,6 +161,7 @@ export class CpuMeter {
       brokerCores: cores(this.broker0, broker1),
       brokerSystemCores: this.broker0 === null || broker1 === null ? null : (broker1.system - this.broker0.system) / wall,
       clientCores: cores(this.self0, self1),
+      seconds: wall,
     };
   }
 }
