@@ -16,7 +16,7 @@ const FLAGS = [
   { name: 'batch-bytes', help: 'batch sizes of the raw generator (each request carries one batch)', default: '1048576,16384' },
   { name: 'client-batch-bytes', help: 'batch sizes for the real clients (kafkajs records per send, kcat batch.size)', default: '1048576' },
   { name: 'acks', help: 'acks values', default: '0,1,-1' },
-  { name: 'connections', help: 'raw generator connections (one partition each)', default: '4' },
+  { name: 'connections', help: 'raw generator connections (one partition each); a list sweeps them, e.g. 1,4,16', default: '4' },
   { name: 'in-flight', help: 'raw generator requests outstanding per connection', default: '4' },
   { name: 'kafkajs-concurrency', help: 'concurrent producer.send() loops of kafkajs', default: '4' },
   { name: 'seconds', help: 'measured seconds per cell', default: '3' },
@@ -24,7 +24,7 @@ const FLAGS = [
   { name: 'kcat-mb', help: 'MB of record values kcat produces per cell', default: '500' },
 ];
 
-interface Cell { variant: string; recordSize: number; batchBytes: number; acks: number }
+interface Cell { variant: string; recordSize: number; batchBytes: number; acks: number; connections: number }
 
 function cells(ctx: MacroContext): Cell[] {
   const { args } = ctx;
@@ -33,7 +33,10 @@ function cells(ctx: MacroContext): Cell[] {
     const batches = variant === 'raw' ? args.nums('batch-bytes') : args.nums('client-batch-bytes');
     for (const recordSize of args.nums('record-sizes')) {
       for (const batchBytes of batches) {
-        for (const acks of args.nums('acks')) out.push({ variant, recordSize, batchBytes, acks });
+        for (const acks of args.nums('acks')) {
+          // the sweep is the raw generator's; the real clients' topic gets the first value's partitions
+          for (const connections of variant === 'raw' ? args.nums('connections') : args.nums('connections').slice(0, 1)) out.push({ variant, recordSize, batchBytes, acks, connections });
+        }
       }
     }
   }
@@ -42,7 +45,7 @@ function cells(ctx: MacroContext): Cell[] {
 
 async function runCell(ctx: MacroContext, cell: Cell): Promise<{ load: ProduceLoad; outcome: ProduceOutcome; stored: number; cpu: CpuUse }> {
   const { args, admin, target } = ctx;
-  const connections = args.num('connections');
+  const { connections } = cell;
   const topic = runTopic(`bench-produce-${cell.variant}`);
   const leaders = await admin.createTopic(topic, connections);
   const load: ProduceLoad = {
@@ -76,7 +79,7 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
   const notes = new Set<string>();
   let headline: number | null = null;
   for (const cell of cells(ctx)) {
-    process.stdout.write(`  ${cell.variant} ${cell.recordSize} B records, ${batchLabel(cell.batchBytes)} batches, acks=${cell.acks} ... `);
+    process.stdout.write(`  ${cell.variant} ${cell.recordSize} B records, ${batchLabel(cell.batchBytes)} batches, acks=${cell.acks}, ${cell.connections} conn ... `);
     ctx.rss.window();
     const { load, outcome, stored, cpu } = await runCell(ctx, cell);
     const rss = ctx.rss.window();
