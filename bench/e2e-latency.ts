@@ -2,7 +2,8 @@
 // of 1 KiB records by default), acks=-1, one partition, a fresh topic per cell. Variants: raw
 // (prebuilt batches, one per millisecond, and a raw long-polling consumer: the broker's own
 // latency), kafkajs -> kcat and kcat -> kcat (what users see; librdkafka's defaults, among them
-// its linger.ms, unless --kcat-producer-props says otherwise).
+// its linger.ms, unless --kcat-producer-props says otherwise). --window-seconds 5 adds the raw
+// cells' percentiles per 5 s of send time: a long run (--seconds 60 --rates 200) shows a periodic stall.
 //
 //   node dist/bench/e2e-latency.js [--bootstrap host:port] [--rates 1,10,50] [--seconds 8] ...
 import { runTopic } from './lib/admin.js';
@@ -16,6 +17,7 @@ const FLAGS = [
   { name: 'record-size', help: 'record value size in bytes', default: '1024' },
   { name: 'seconds', help: 'measured seconds per cell', default: '8' },
   { name: 'warmup', help: 'warm-up seconds per cell (not counted)', default: '1' },
+  { name: 'window-seconds', help: 'raw: also p50/p99/p99.9 per window of this many seconds, so that a periodic stall shows (e.g. --variants raw --rates 200 --seconds 60 --window-seconds 5)', default: '0' },
   { name: 'kcat-producer-props', help: 'extra -X settings of the kcat producer, e.g. linger.ms=0', default: '' },
 ];
 
@@ -24,6 +26,7 @@ const P99_TARGET_MS = 5;
 main(() => runMacro('e2e-latency', 'end-to-end latency at fixed rates, acks=-1: raw, kafkajs -> kcat, kcat -> kcat', FLAGS, async (ctx) => {
   const { args, admin, target, ceiling } = ctx;
   const rows: Row[] = [];
+  const windowRows: Row[] = [];
   const results: unknown[] = [];
   const notes = new Set<string>(['latency: from writing the Produce request to the consumer having the record; acks=-1, one partition']);
   let headline: number | null = null;
@@ -32,7 +35,7 @@ main(() => runMacro('e2e-latency', 'end-to-end latency at fixed rates, acks=-1: 
     for (const rateMB of args.nums('rates')) {
       const topic = runTopic(`bench-e2e-${variant}`);
       const [leader] = await admin.createTopic(topic, 1);
-      const load: E2eLoad = { topic, leader: leader!, rate: rateMB * 1e6, recordSize: args.num('record-size'), seconds: args.num('seconds'), warmupSeconds: args.num('warmup') };
+      const load: E2eLoad = { topic, leader: leader!, rate: rateMB * 1e6, recordSize: args.num('record-size'), seconds: args.num('seconds'), warmupSeconds: args.num('warmup'), windowSeconds: args.num('window-seconds') };
       process.stdout.write(`  ${variant} at ${rateMB} MB/s ... `);
       let r: E2eOutcome;
       const meter = new CpuMeter(target.pid);
@@ -69,13 +72,19 @@ main(() => runMacro('e2e-latency', 'end-to-end latency at fixed rates, acks=-1: 
         missing: r.missing,
         errors: r.errors === 0 ? (r.firstError === null ? 0 : `0 (${r.firstError.slice(0, 60)})`) : `${r.errors} (${r.firstError})`,
       });
-      results.push({ variant, rateMBps: rateMB, records: r.records, samples: l.length, p50, p99, p999, max: l[l.length - 1], ackP50: r.ackLatencies === null ? null : percentile(r.ackLatencies, 50), ackP99: r.ackLatencies === null ? null : percentile(r.ackLatencies, 99), missing: r.missing, errors: r.errors, firstError: r.firstError, maxScheduleLagMs: r.maxScheduleLagMs, cpu });
+      for (const w of r.windows ?? []) {
+        windowRows.push({ variant: 'raw -> raw', 'MB/s': rateMB, 'from s': w.fromS, samples: w.samples, 'p50 ms': w.p50, 'p99 ms': w.p99, 'p99.9 ms': w.p999, 'max ms': w.max });
+      }
+      results.push({ variant, rateMBps: rateMB, windows: r.windows ?? null, records: r.records, samples: l.length, p50, p99, p999, max: l[l.length - 1], ackP50: r.ackLatencies === null ? null : percentile(r.ackLatencies, 50), ackP99: r.ackLatencies === null ? null : percentile(r.ackLatencies, 99), missing: r.missing, errors: r.errors, firstError: r.firstError, maxScheduleLagMs: r.maxScheduleLagMs, cpu });
     }
   }
   notes.add('ack p50/p99: Produce request to its answer (raw only): the produce half of the latency');
   notes.add('send lag: how far the load generator fell behind its schedule at worst (a generator that cannot keep up hides latency)');
   return {
-    tables: [{ title: `end-to-end latency, acks=-1, ${args.num('record-size')} B records (ceiling: send ${ceiling.sendMBps.toFixed(0)} MB/s)`, rows }],
+    tables: [
+      { title: `end-to-end latency, acks=-1, ${args.num('record-size')} B records (ceiling: send ${ceiling.sendMBps.toFixed(0)} MB/s)`, rows },
+      ...(windowRows.length > 0 ? [{ title: `end-to-end latency per ${args.num('window-seconds')} s window of send time (raw; a periodic stall shows as a window apart)`, rows: windowRows }] : []),
+    ],
     targets: [{ target: 'e2e p99, raw, 50 MB/s, acks=-1', goal: `<= ${P99_TARGET_MS} ms`, measured: headline === null ? '-' : `${headline.toFixed(2)} ms`, met: headline === null ? null : headline <= P99_TARGET_MS }],
     notes: [...notes],
     data: { results },

@@ -13,7 +13,7 @@ import type { PartitionLeader } from './admin.js';
 import { forEachBatch, readFetchAnswer, readProduceAnswer } from './answers.js';
 import { buildBatch, fetchFrame, produceFrame } from './batches.js';
 import { KafkaConn } from './kafka-conn.js';
-import { sleep } from './report.js';
+import { percentile, sleep } from './report.js';
 
 export interface E2eLoad {
   topic: string;
@@ -23,6 +23,19 @@ export interface E2eLoad {
   recordSize: number;
   seconds: number;
   warmupSeconds: number;
+  /** When above 0 (raw only): latency percentiles per window of this many seconds of send time. */
+  windowSeconds?: number;
+}
+
+/** The latencies of the records sent in one window of the measured time. */
+export interface E2eWindow {
+  /** Seconds from the start of the measured time to the window's start. */
+  fromS: number;
+  samples: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
 }
 
 export interface E2eOutcome {
@@ -38,6 +51,8 @@ export interface E2eOutcome {
   firstError: string | null;
   /** How far the producer's sends fell behind their schedule at worst (ms). */
   maxScheduleLagMs: number;
+  /** Per window of send time, when the load asks for windows. */
+  windows?: E2eWindow[];
   note?: string;
 }
 
@@ -58,6 +73,20 @@ class Samples {
   sorted(): Float64Array {
     return this.buf.slice(0, this.n).sort();
   }
+  /** The samples in the order they came. */
+  values(): Float64Array {
+    return this.buf.subarray(0, this.n);
+  }
+}
+
+/** Splits (send time, latency) samples into windows of `windowMs` of send time, each with its percentiles. */
+function windowsOf(sentAt: Float64Array, latencies: Float64Array, windowMs: number): E2eWindow[] {
+  const buckets: number[][] = [];
+  for (let i = 0; i < sentAt.length; i++) (buckets[Math.floor(sentAt[i]! / windowMs)] ??= []).push(latencies[i]!);
+  return Array.from(buckets, (b, k) => {
+    const l = Float64Array.from(b ?? []).sort();
+    return { fromS: (k * windowMs) / 1000, samples: l.length, p50: percentile(l, 50), p99: percentile(l, 99), p999: percentile(l, 99.9), max: l.length > 0 ? l[l.length - 1]! : NaN };
+  });
 }
 
 /** One tick of the schedule: the records due per tick and the tick's length in ms. */
@@ -94,6 +123,9 @@ export async function rawE2e(load: E2eLoad): Promise<E2eOutcome> {
   const producer = await KafkaConn.connect(load.leader.host, load.leader.port);
   const consumer = await KafkaConn.connect(load.leader.host, load.leader.port, 2 << 20);
   const samples = new Samples();
+  const windowSentAt = new Samples();
+  const windowLatencies = new Samples();
+  const windowMs = (load.windowSeconds ?? 0) * 1000;
   const sentAt = new Map<number, number>();
   const seenAt = new Map<number, number>();
   const out: E2eOutcome = { latencies: new Float64Array(0), ackLatencies: null, records: 0, missing: 0, errors: 0, firstError: null, maxScheduleLagMs: 0 };
@@ -104,7 +136,12 @@ export async function rawE2e(load: E2eLoad): Promise<E2eOutcome> {
   let matched = 0;
   const record = (sent: number, seen: number): void => {
     matched++;
-    if (sent >= measureFrom) samples.add(seen - sent);
+    if (sent < measureFrom) return;
+    samples.add(seen - sent);
+    if (windowMs > 0) {
+      windowSentAt.add(sent - measureFrom);
+      windowLatencies.add(seen - sent);
+    }
   };
   // consumer: sequential long polls from offset 0
   let nextOffset = 0;
@@ -166,6 +203,7 @@ export async function rawE2e(load: E2eLoad): Promise<E2eOutcome> {
     out.records = Math.round(((batches * perTick) * load.seconds) / (load.seconds + load.warmupSeconds));
     out.latencies = samples.sorted();
     out.ackLatencies = acks.sorted();
+    if (windowMs > 0) out.windows = windowsOf(windowSentAt.values(), windowLatencies.values(), windowMs);
     out.note = `raw: ${perTick} record${perTick > 1 ? 's' : ''} per batch every ${tickMs.toFixed(3)} ms; one sample per batch`;
     return out;
   } finally {
