@@ -22,11 +22,12 @@ const ENTRIES: Entry[] = [
   { name: 'index-lookup', kind: 'micro', args: ['--time', '500'], long: ['--time', '2000', '--batches', '1000000'] },
   { name: 'produce', kind: 'macro', args: ['--seconds', '4', '--warmup', '1'], long: ['--seconds', '15', '--warmup', '2', '--kcat-mb', '2000'] },
   { name: 'fetch', kind: 'macro', args: ['--size-mb', '2048', '--passes', '2'], long: ['--size-mb', '8192', '--passes', '3'] },
+  { name: 'requests', kind: 'macro', args: ['--seconds', '3'], long: ['--seconds', '10', '--fetch-batches', '100000'] },
   { name: 'e2e-latency', kind: 'macro', args: ['--seconds', '10', '--warmup', '1'], long: ['--seconds', '60', '--warmup', '2'] },
 ];
 
 const args = new Args(process.argv.slice(2), [
-  { name: 'only', help: 'micro, macro, or benchmark names (crc32c, codec, segment-append, index-lookup, produce, fetch, e2e-latency)' },
+  { name: 'only', help: 'micro, macro, or benchmark names (crc32c, codec, segment-append, index-lookup, produce, fetch, requests, e2e-latency)' },
   { name: 'bootstrap', help: 'host:port of a running broker for the macro benchmarks (Samsa or Kafka)' },
   { name: 'broker-pid', help: 'pid of that broker, to sample its RSS and CPU' },
   { name: 'broker-override', help: 'key=value for the Samsa the macro benchmarks start (repeatable)' },
@@ -65,6 +66,8 @@ function headline(name: string, r: Json): Row[] {
       add(`${x.variant}, 1 KiB records, ${x.batchBytes === 1 << 20 ? '1 MiB' : `${x.batchBytes / 1024} KiB`} batches, acks=${x.acks}`, `${x.MBps.toFixed(1)} MB/s (${pct(x.ratioToCeiling)})`);
     } else if (name === 'fetch' && x.pass === 1) {
       add(`${x.variant} catch-up read`, `${x.MBps.toFixed(1)} MB/s (${pct(x.ratioToCeiling)})`);
+    } else if (name === 'requests') {
+      add(`${x.request}, ${x.batchBytes} B batches: broker CPU per request`, `${((x.cpu.brokerCores * x.cpu.seconds * 1e6) / x.requests).toFixed(1)} µs`);
     } else if (name === 'e2e-latency') {
       add(`${x.variant === 'raw' ? 'raw -> raw' : `${x.variant} -> kcat`} at ${x.rateMBps} MB/s: p50 / p99 / p99.9`, `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} / ${x.p999.toFixed(2)} ms`);
     } else if (r.tinybench !== undefined && x.opsPerSec !== undefined) {
