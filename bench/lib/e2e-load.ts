@@ -79,10 +79,14 @@ class Samples {
   }
 }
 
-/** Splits (send time, latency) samples into windows of `windowMs` of send time, each with its percentiles. */
-function windowsOf(sentAt: Float64Array, latencies: Float64Array, windowMs: number): E2eWindow[] {
+/**
+ * Splits (send time, latency) samples into windows of `windowMs` of send time, each with its
+ * percentiles; the few sends just past the measured time (the schedule starts a moment after it) go to the last window.
+ */
+function windowsOf(sentAt: Float64Array, latencies: Float64Array, windowMs: number, seconds: number): E2eWindow[] {
   const buckets: number[][] = [];
-  for (let i = 0; i < sentAt.length; i++) (buckets[Math.floor(sentAt[i]! / windowMs)] ??= []).push(latencies[i]!);
+  const last = Math.max(0, Math.ceil((seconds * 1000) / windowMs) - 1);
+  for (let i = 0; i < sentAt.length; i++) (buckets[Math.min(last, Math.floor(sentAt[i]! / windowMs))] ??= []).push(latencies[i]!);
   return Array.from(buckets, (b, k) => {
     const l = Float64Array.from(b ?? []).sort();
     return { fromS: (k * windowMs) / 1000, samples: l.length, p50: percentile(l, 50), p99: percentile(l, 99), p999: percentile(l, 99.9), max: l.length > 0 ? l[l.length - 1]! : NaN };
@@ -203,7 +207,7 @@ export async function rawE2e(load: E2eLoad): Promise<E2eOutcome> {
     out.records = Math.round(((batches * perTick) * load.seconds) / (load.seconds + load.warmupSeconds));
     out.latencies = samples.sorted();
     out.ackLatencies = acks.sorted();
-    if (windowMs > 0) out.windows = windowsOf(windowSentAt.values(), windowLatencies.values(), windowMs);
+    if (windowMs > 0) out.windows = windowsOf(windowSentAt.values(), windowLatencies.values(), windowMs, load.seconds);
     out.note = `raw: ${perTick} record${perTick > 1 ? 's' : ''} per batch every ${tickMs.toFixed(3)} ms; one sample per batch`;
     return out;
   } finally {
