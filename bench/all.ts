@@ -67,7 +67,7 @@ function headline(name: string, r: Json): Row[] {
     } else if (name === 'fetch' && x.pass === 1) {
       add(`${x.variant} catch-up read`, `${x.MBps.toFixed(1)} MB/s (${pct(x.ratioToCeiling)})`);
     } else if (name === 'requests') {
-      add(`${x.request}, ${x.batchBytes} B batches: broker CPU per request`, `${((x.cpu.brokerCores * x.cpu.seconds * 1e6) / x.requests).toFixed(1)} µs`);
+      add(`${x.request}, ${x.batchBytes} B batches: broker CPU per request`, x.cpu.brokerCores === null ? '-' : `${((x.cpu.brokerCores * x.cpu.seconds * 1e6) / x.requests).toFixed(1)} µs`);
     } else if (name === 'e2e-latency') {
       add(`${x.variant === 'raw' ? 'raw -> raw' : `${x.variant} -> kcat`} at ${x.rateMBps} MB/s: p50 / p99 / p99.9`, `${x.p50.toFixed(2)} / ${x.p99.toFixed(2)} / ${x.p999.toFixed(2)} ms`);
     } else if (r.tinybench !== undefined && x.opsPerSec !== undefined) {
