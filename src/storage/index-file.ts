@@ -1,11 +1,18 @@
 // A fixed-width entry file held whole in memory: the shared body of the offset index and the time
-// index. The file holds exactly `count` entries, no preallocation and no header; the in-memory buffer
-// mirrors it byte for byte and grows by doubling, so appends do not allocate per entry. Entries are
-// written with positional writes at count * entrySize; truncation shortens memory and file together.
-// The fd is opened lazily (closed segments never write, so they hold no index fd).
+// index. The file holds whole entries, no preallocation and no header; the in-memory buffer is the
+// index (readers never read the file) and grows by doubling, so appends do not allocate per entry.
+// Entries reach the file with positional writes at count * entrySize, PERSIST_BATCH of them at a
+// time, as Kafka's memory-mapped indexes reach theirs whenever the OS writes them: the file of the
+// active segment may lag its memory by a few entries, which only recovery reads, and recovery
+// rebuilds the active segment's entries past its recovery point anyway. sync() (a flush, a roll,
+// a close) writes every entry first, so a synced or closed segment's file is whole. Truncation
+// shortens memory and file together. The fd is opened lazily (closed segments never write, so
+// they hold no index fd).
 import * as fs from 'node:fs';
 
 const INITIAL_CAPACITY_BYTES = 4096;
+/** Entries written to the file together (three syscalls per append were a third of a small append's cost). */
+const PERSIST_BATCH = 64;
 
 export class IndexFile {
   readonly path: string;
@@ -55,9 +62,21 @@ export class IndexFile {
     return at;
   }
 
-  /** Writes the entries appended since the last persist (creating the file if needed). */
+  /**
+   * Creates the file if needed, and writes the entries appended since the last write once there are
+   * PERSIST_BATCH of them (all of them: persistAll).
+   */
   persist(): void {
     const fd = this.openFd();
+    if (this.count - this.persisted >= PERSIST_BATCH) this.write(fd);
+  }
+
+  /** Writes every entry appended since the last write. */
+  persistAll(): void {
+    this.write(this.openFd());
+  }
+
+  private write(fd: number): void {
     const from = this.persisted * this.entrySize;
     const to = this.count * this.entrySize;
     let done = from;
@@ -68,16 +87,23 @@ export class IndexFile {
   /** Back to the first `entries` entries, in memory and in the file (after a failed append; 0 when rebuilding). */
   rollbackTo(entries: number): void {
     this.count = Math.min(this.count, entries);
+    this.persisted = Math.min(this.persisted, this.count);
+    // the entries kept reach the file first: truncating past its end would fill it with zeros
+    this.persistAll();
     fs.ftruncateSync(this.openFd(), this.count * this.entrySize);
-    this.persisted = this.count;
   }
 
+  /** Every entry written, then fdatasync. */
   sync(): void {
-    if (this.fd >= 0) fs.fdatasyncSync(this.fd);
+    if (this.fd < 0 && this.persisted === this.count) return;
+    this.persistAll();
+    fs.fdatasyncSync(this.fd);
   }
 
+  /** Every entry written, then the fd closed. */
   closeFd(): void {
     if (this.fd >= 0) {
+      if (this.persisted < this.count) this.persistAll();
       fs.closeSync(this.fd);
       this.fd = -1;
     }
