@@ -140,6 +140,7 @@ export class Broker {
       requestReadTimeoutMs: config.requestReadTimeoutMs,
       dispatch: broker.dispatcher.dispatch,
       readArenas: shards.arenas,
+      shareMemory: (sab) => shards.share(sab),
     });
     const bound = await broker.listeners.open(config.listeners);
     collector.ready = true;

@@ -56,6 +56,11 @@ export class FramePool {
     return { sab, buf: Buffer.from(sab, skew, size), slot: -1 };
   }
 
+  /** The ring's shared memory (the shard workers are handed it once: ShardPool.share). */
+  get ringMemory(): SharedArrayBuffer {
+    return this.ring.memory.data;
+  }
+
   /** `wake` is called once, at the next release of ring memory. */
   waitForRoom(wake: () => void): void {
     this.waiters.add(wake);

@@ -23,6 +23,8 @@ export interface ListenOptions {
   dispatch: ConnectionOptions['dispatch'];
   /** The shards' fetch read arenas, whose regions replies point into until written. */
   readArenas: ConnectionOptions['readArenas'];
+  /** Hands the shard workers the frame ring once, so that produce tasks name it instead of carrying it (ShardPool.share). */
+  shareMemory?: (sab: SharedArrayBuffer) => void;
 }
 
 function bindAddresses(host: string): string[] {
@@ -52,6 +54,7 @@ export class Listeners {
     // Produced bytes in memory: a ring of FRAME_RING_BYTES, or of queued.max.request.bytes when less.
     const limit = opts.maxQueuedRequestBytes;
     this.framePool = new FramePool(limit >= 0 ? Math.min(FRAME_RING_BYTES, limit) : FRAME_RING_BYTES);
+    opts.shareMemory?.(this.framePool.ringMemory);
     // One sweep of every connection for both time limits, at a tenth of the shorter (10 ms to 1 s).
     const limits = [opts.connectionsMaxIdleMs, opts.requestReadTimeoutMs].filter((ms) => ms >= 0);
     if (limits.length > 0) this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(1000, Math.min(...limits) / 10))).unref();

@@ -1,7 +1,10 @@
 // The messages that cross between the main thread and a shard worker: one table (ShardOps) of the
 // operations, each with its task and what it answers. Record bytes travel by reference: produce
-// data sits in the SharedArrayBuffer the frame was read into; fetched data comes back in the
-// shard's read arena (shared-ring.ts) or in transferred buffers.
+// data sits in the SharedArrayBuffer the frame was read into (named by a number once the worker
+// holds it: the frame ring is handed over once, not with every task); fetched data comes back in
+// the shard's read arena (shared-ring.ts) or in transferred buffers. Tasks cross on the shard's own
+// MessagePort, a round trip's tasks in one message (ShardMessage) answered by one (BatchAnswer[]).
+import type { MessagePort } from 'node:worker_threads';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig, RecoveryReport } from '../storage/log.js';
@@ -66,7 +69,12 @@ export interface ListOffsetsResult { errorCode: number; timestamp: number; offse
  */
 export interface ShardOps {
   open: { task: { partitions: OpenPartition[] }; result: OpenResult[] };
-  produce: { task: { sab: SharedArrayBuffer; items: ProduceItem[] }; result: ProduceResult[] };
+  /** The shard's port for every later task (through Piscina, once, when the pool starts). */
+  attach: { task: { port: MessagePort }; result: true };
+  /** Shared memory the worker keeps from now on, named by `id` in later tasks (the frame ring). */
+  share: { task: { id: SharedMemoryId; sab: SharedArrayBuffer }; result: true };
+  /** sab: where the items' records lie: the buffer, or the id of one shared before. */
+  produce: { task: { sab: SharedArrayBuffer | SharedMemoryId; items: ProduceItem[] }; result: ProduceResult[] };
   /** maxBytes: the response's limit across the items, in their order (Fetch max_bytes, KIP-74). */
   fetch: { task: { items: FetchItem[]; maxBytes?: number }; result: FetchResult[] };
   listOffsets: { task: { items: ListOffsetsItem[] }; result: ListOffsetsResult[] };
@@ -80,8 +88,6 @@ export interface ShardOps {
   describeProducers: { task: { keys: PartitionKey[] }; result: DescribeProducersResult[] };
   /** One bounded step of log compaction over the shard's compacted partitions. */
   compact: { task: { nowMs: number }; result: CompactResult };
-  /** Several tasks run one after the other in one round trip (ShardPool's own); answers each one's outcome in their order. */
-  batch: { task: { tasks: ShardTask<QueuedOp>[] }; result: BatchAnswer[] };
   /** The shard's counters and its partitions' offsets and sizes, for /metrics. */
   stats: { task: object; result: ShardStats };
   /** New topic configs for open partitions; whether each was open. */
@@ -100,11 +106,15 @@ export type ShardOp = keyof ShardOps;
 /** A task of one op (or, by default, of any op), as it crosses to the worker. */
 export type ShardTask<Op extends ShardOp = ShardOp> = { [K in Op]: { op: K } & ShardOps[K]['task'] }[Op];
 export type ShardResult<Op extends ShardOp = ShardOp> = ShardOps[Op]['result'];
-/** The ops a caller may give the pool: all but the batches it makes of them itself. */
-export type QueuedOp = Exclude<ShardOp, 'batch'>;
+/** The ops a caller may give the pool: all but the attaching of the port they go over. */
+export type QueuedOp = Exclude<ShardOp, 'attach'>;
+/** What one round trip sends over a shard's port: tasks, run in their order; answered with a BatchAnswer per task. */
+export type ShardMessage = ShardTask<QueuedOp>[];
+/** Shared memory the worker was given once (ShardOps.share), by its number. */
+export type SharedMemoryId = number;
 
 /** The ops that take items (or keys) and answer one result per item, in their order: what ShardPool.scatter splits by shard. */
-export type ItemOp = Exclude<{ [K in ShardOp]: ShardResult<K> extends readonly unknown[] ? K : never }[ShardOp], 'batch' | 'close'>;
+export type ItemOp = Exclude<{ [K in ShardOp]: ShardResult<K> extends readonly unknown[] ? K : never }[ShardOp], 'close'>;
 export type ItemResult<Op extends ItemOp> = ShardResult<Op>[number];
 
 export interface ConfigureItem { key: PartitionKey; config: LogConfig }
@@ -114,7 +124,7 @@ export interface DeleteRecordsResult { errorCode: number; lowWatermark: number }
 export interface EpochEndOffsetItem { key: PartitionKey; leaderEpoch: number }
 export interface EpochEndOffsetResult { errorCode: number; leaderEpoch: number; endOffset: number }
 
-/** One task's outcome inside a batch: its answer (the result of its op), or the error it threw. */
+/** One task's outcome in a round trip: its answer (the result of its op), or the error it threw. */
 export type BatchAnswer = { ok: true; value: ShardResult<QueuedOp> } | { ok: false; error: string };
 
 export interface WriteTxnMarkersItem { key: PartitionKey; producerId: number; producerEpoch: number; commit: boolean; coordinatorEpoch: number }

@@ -4,10 +4,15 @@
 // back into request order. Every task and answer is typed by its op (messages.ts, ShardOps), and
 // every append a task reports (produce, transaction markers) goes to one listener: the broker wakes
 // the waiting fetches from there, so no writer has to remember to.
+// Piscina starts each worker and hands it a MessagePort of its own (the attach task); every task
+// after that crosses on that port, without Piscina's per-task envelope: one message per round trip
+// holds every task that queued for the shard meanwhile, and shared memory the worker already holds
+// (the frame ring, share()) is named by a number instead of crossing again with every task.
 import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ErrorCode } from '../protocol/errors.js';
-import type { ItemOp, ItemResult, PartitionKey, QueuedOp, ShardOp, ShardResult, ShardTask } from './messages.js';
+import type { BatchAnswer, ItemOp, ItemResult, PartitionKey, QueuedOp, ShardMessage, ShardOp, ShardResult, ShardTask, SharedMemoryId } from './messages.js';
 import { createRingMemory, RingView } from './shared-ring.js';
 
 const SHARD_FILE = fileURLToPath(new URL('./shard.js', import.meta.url));
@@ -25,12 +30,12 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
 /** A task waiting for its shard, and how to answer it. */
 interface Queued { task: ShardTask<QueuedOp>; resolve: (value: ShardResult<QueuedOp>) => void; reject: (err: unknown) => void }
 
-/** An append a task reported: the partition, and the bytes appended to it (0: a retried batch already there). */
+/** An append a task reports: the partition, and the bytes appended to it (0: a retried batch already there). */
 export type AppendListener = (key: PartitionKey, bytes: number) => void;
 
 /** Piscina's run, typed by the op: the worker's dispatch (shard.ts) answers each op's result. */
-function runOn<Op extends ShardOp>(pool: Piscina, task: ShardTask<Op>): Promise<ShardResult<Op>> {
-  return pool.run(task);
+function runOn<Op extends ShardOp>(pool: Piscina, task: ShardTask<Op>, transferList?: MessagePort[]): Promise<ShardResult<Op>> {
+  return pool.run(task, transferList === undefined ? undefined : { transferList });
 }
 
 /** The appends a task reports: item i of a produce or writeTxnMarkers went to its key, unless its result is an error. */
@@ -46,11 +51,18 @@ function reportAppends(task: ShardTask<QueuedOp>, results: ShardResult<QueuedOp>
 
 export class ShardPool {
   private readonly shards: Piscina[];
+  /** Each shard's port: tasks go out on it, answers come back on it. */
+  private readonly ports: MessagePort[];
   /** Each shard's fetch read arena, as the main thread sees it. */
   readonly arenas: RingView[];
-  /** Per shard: whether a task is out on its worker, and the tasks that came in meanwhile. */
+  /** Per shard: whether tasks are out on its worker (or its port is not attached yet), the tasks that came in meanwhile, and the ones out. */
   private readonly busy: boolean[];
   private readonly queues: Queued[][];
+  private readonly out: Queued[][];
+  /** Per shard, why it cannot take tasks (its worker failed to start or exited); null while it can. */
+  private readonly failed: (Error | null)[];
+  /** Shared memory every worker holds (share()), and the number tasks name it with. */
+  private readonly shared = new Map<SharedArrayBuffer, SharedMemoryId>();
   /** Per shard, tasks given to it and not yet finished (the one running included), for /metrics. */
   readonly queueDepth: number[];
   private appendListener: AppendListener | null = null;
@@ -64,17 +76,32 @@ export class ShardPool {
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // Appends and reads are synchronous; one task at a time keeps a partition's writes ordered.
+      // One task, the attach; everything after it comes on the worker's port.
       concurrentTasksPerWorker: 1,
       // The worker must keep an event loop of its own, not spin in Atomics.wait.
       atomics: 'disabled',
-      // Bounded upstream: per-connection in-flight limits pause reading before queues grow.
       maxQueue: Number.POSITIVE_INFINITY,
       workerData: { shard: i, arena: arenas[i] },
     }));
-    this.busy = this.shards.map(() => false);
+    // Busy until attached: what comes before waits in the queue.
+    this.busy = this.shards.map(() => true);
     this.queues = this.shards.map(() => []);
+    this.out = this.shards.map(() => []);
+    this.failed = this.shards.map(() => null);
     this.queueDepth = this.shards.map(() => 0);
+    this.ports = this.shards.map((pool, shard) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', (answers: BatchAnswer[]) => this.onAnswers(shard, answers));
+      // a worker that exits closes its end: what was out on it will not be answered
+      port1.on('close', () => this.fail(shard, new Error(`shard ${shard}: its worker is gone`)));
+      // idle ports keep nothing alive; a round trip out refs it (next)
+      port1.unref();
+      runOn(pool, { op: 'attach', port: port2 }, [port2]).then(() => {
+        this.busy[shard] = false;
+        this.next(shard);
+      }, (err: unknown) => this.fail(shard, err instanceof Error ? err : new Error(String(err))));
+      return port1;
+    });
   }
 
   shardFor(topic: string, partition: number): number {
@@ -82,13 +109,26 @@ export class ShardPool {
   }
 
   /**
-   * Runs a task on its shard after every task given to that shard before it. Piscina's own queue
-   * does not keep that order (a task it could not hand out goes to the back), and a partition's
-   * appends must happen in the order the requests arrived. So a shard has one task out at a time;
-   * the tasks that arrive meanwhile go out together, as one batch run in arrival order, when it
-   * comes back: under load, one round trip between the threads serves many requests.
+   * Shared memory that every worker keeps from now on (the frame ring): produce tasks whose frames
+   * lie in it name it by a number instead of carrying it, which costs a new SharedArrayBuffer
+   * object on the worker per task. Shares memory that lives as long as the pool does.
+   */
+  share(sab: SharedArrayBuffer): void {
+    if (this.shared.has(sab)) return;
+    const id = this.shared.size + 1;
+    this.shared.set(sab, id);
+    for (let shard = 0; shard < this.size; shard++) void this.run(shard, { op: 'share', id, sab });
+  }
+
+  /**
+   * Runs a task on its shard after every task given to that shard before it: a partition's appends
+   * happen in the order the requests arrived. A shard has one round trip out at a time; the tasks
+   * that arrive meanwhile go out together, in one message, when it comes back: under load, one
+   * round trip between the threads serves many requests.
    */
   run<T extends ShardTask<QueuedOp>>(shard: number, task: T): Promise<ShardResult<T['op']>> {
+    const failed = this.failed[shard];
+    if (failed !== null) return Promise.reject(failed);
     this.queueDepth[shard]!++;
     return new Promise<ShardResult<T['op']>>((resolve, reject) => {
       // the worker answers a task with its op's result (shard.ts's table is checked to); a queue of
@@ -108,27 +148,61 @@ export class ShardPool {
     q.resolve(value);
   }
 
+  /** A task as it crosses: a produce task's frame memory by its number when the worker holds it. */
+  private wire(task: ShardTask<QueuedOp>): ShardTask<QueuedOp> {
+    if (task.op !== 'produce' || typeof task.sab === 'number') return task;
+    const id = this.shared.get(task.sab);
+    return id === undefined ? task : { op: 'produce', sab: id, items: task.items };
+  }
+
   private next(shard: number): void {
     const queued = this.queues[shard]!;
-    if (queued.length === 0) {
+    const port = this.ports[shard]!;
+    if (queued.length === 0 || this.failed[shard] !== null) {
       this.busy[shard] = false;
+      port.unref();
       return;
     }
     this.busy[shard] = true;
     this.queues[shard] = [];
-    const pool = this.shards[shard]!;
-    const settle = (): void => this.next(shard);
-    const done = (n: number): void => { this.queueDepth[shard]! -= n; };
-    if (queued.length === 1) {
-      const [one] = queued;
-      runOn(pool, one!.task).then((value) => this.answer(one!, value), one!.reject).finally(() => { done(1); settle(); });
-      return;
-    }
-    runOn(pool, { op: 'batch', tasks: queued.map((q) => q.task) }).then((answers) => {
-      answers.forEach((a, i) => (a.ok ? this.answer(queued[i]!, a.value) : queued[i]!.reject(new Error(a.error))));
-    }, (err: unknown) => {
+    this.out[shard] = queued;
+    const message: ShardMessage = queued.map((q) => this.wire(q.task));
+    port.ref();
+    try {
+      port.postMessage(message);
+    } catch (err) {
+      // a task that cannot be cloned: the round trip fails, and the shard goes on
+      this.out[shard] = [];
+      this.queueDepth[shard]! -= queued.length;
       for (const q of queued) q.reject(err);
-    }).finally(() => { done(queued.length); settle(); });
+      this.next(shard);
+    }
+  }
+
+  private onAnswers(shard: number, answers: BatchAnswer[]): void {
+    const out = this.out[shard]!;
+    this.out[shard] = [];
+    this.queueDepth[shard]! -= out.length;
+    for (let i = 0; i < out.length; i++) {
+      const a = answers[i];
+      if (a === undefined) out[i]!.reject(new Error(`shard ${shard} answered ${answers.length} of ${out.length} tasks`));
+      else if (a.ok) this.answer(out[i]!, a.value);
+      else out[i]!.reject(new Error(a.error));
+    }
+    this.next(shard);
+  }
+
+  /** The shard takes no more tasks: those out and queued fail with `err`. */
+  private fail(shard: number, err: Error): void {
+    if (this.failed[shard] !== null) return;
+    this.failed[shard] = err;
+    const pending = [...this.out[shard]!, ...this.queues[shard]!];
+    this.out[shard] = [];
+    this.queues[shard] = [];
+    this.queueDepth[shard]! -= pending.length;
+    for (const q of pending) q.reject(err);
+    this.busy[shard] = false;
+    this.ports[shard]?.unref();
   }
 
   /**
@@ -159,6 +233,8 @@ export class ShardPool {
   /** Closes every log and the workers; answers the log dirs where a log was not closed cleanly. */
   async close(): Promise<Set<string>> {
     const unclean = await this.broadcast({ op: 'close' });
+    for (let shard = 0; shard < this.size; shard++) this.fail(shard, new Error(`shard ${shard} is closed`));
+    for (const port of this.ports) port.close();
     await Promise.all(this.shards.map((p) => p.destroy()));
     return new Set(unclean.flat());
   }

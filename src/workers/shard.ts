@@ -6,7 +6,10 @@
 // logs. Topic config changes, DeleteRecords, leader epoch lookups and partition sizes
 // (DescribeLogDirs) are served here too. It owns the shard's probe (metrics/shard-stats.ts), which
 // its logs report to. Every operation on a partition's files happens here and nowhere else.
+// Tasks arrive on the shard's own port (attach), a round trip's tasks in one message, run in order
+// and answered in one message; Piscina starts the worker and hands it that port.
 import * as path from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ShardProbe } from '../metrics/shard-stats.js';
 import { CLEANER_BUDGET_BYTES } from '../storage/compaction.js';
@@ -18,8 +21,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
   type EpochEndOffsetItem, type EpochEndOffsetResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
-  type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type QueuedOp, type ShardOp, type ShardResult, type ShardTask,
-  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer,
+  type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardOp, type ShardResult, type ShardTask,
+  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer, type ShardMessage, type SharedMemoryId,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -29,6 +32,8 @@ const probe = new ShardProbe();
 /** Where Fetch reads go (the main thread writes them to the socket from there and releases them). */
 const arenaMemory = (Piscina.workerData as { arena?: RingMemory } | undefined)?.arena;
 const arena = arenaMemory === undefined ? null : new SharedRing(arenaMemory);
+/** Shared memory handed over once (the frame ring), by the number tasks name it with. */
+const sharedMemory = new Map<SharedMemoryId, SharedArrayBuffer>();
 // zstd's WebAssembly, before the first task
 await loadCodecs();
 
@@ -45,7 +50,9 @@ function open(partitions: OpenPartition[]): OpenResult[] {
   });
 }
 
-function produce(sab: SharedArrayBuffer, items: ProduceItem[]): ProduceResult[] {
+function produce(memory: SharedArrayBuffer | SharedMemoryId, items: ProduceItem[]): ProduceResult[] {
+  const sab = typeof memory === 'number' ? sharedMemory.get(memory) : memory;
+  if (sab === undefined) throw new Error(`shared memory ${String(memory)} was never handed to this shard`);
   return items.map((item) => {
     const log = logs.get(item.key);
     if (log === undefined) return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -271,17 +278,28 @@ function close(): string[] {
   return [...unclean];
 }
 
-/** The tasks of a batch in order; buffers any of them moves to the main thread move with the batch. */
-function batch(tasks: ShardTask<QueuedOp>[]): BatchAnswer[] {
-  const transfer: ArrayBuffer[] = [];
-  const answers = tasks.map((task): BatchAnswer => {
-    try {
-      return { ok: true, value: unwrap(runTask(task), transfer) };
-    } catch (err) {
-      return { ok: false, error: String(err) };
-    }
+/**
+ * From now on, tasks come on `port`: each message is a round trip's tasks, run in their order and
+ * answered in one message, with the buffers any of them moves to the main thread.
+ */
+function attach(port: MessagePort): true {
+  port.on('message', (tasks: ShardMessage) => {
+    const transfer: ArrayBuffer[] = [];
+    const answers = tasks.map((task): BatchAnswer => {
+      try {
+        return { ok: true, value: unwrap(runTask(task), transfer) };
+      } catch (err) {
+        return { ok: false, error: String(err) };
+      }
+    });
+    port.postMessage(answers, transfer);
   });
-  return moving(answers, transfer);
+  return true;
+}
+
+function share(id: SharedMemoryId, sab: SharedArrayBuffer): true {
+  sharedMemory.set(id, sab);
+  return true;
 }
 
 /** The value, its buffers moved with it when there are any; the main thread receives the value itself. */
@@ -290,7 +308,7 @@ function moving<T>(value: T, transfer: ArrayBuffer[]): T {
   return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: value } as never) as never;
 }
 
-/** A value `moving` wrapped, unwrapped again (inside a batch), its buffers added to `transfer`. */
+/** A value `moving` wrapped, unwrapped again (for the port), its buffers added to `transfer`. */
 function unwrap<T>(value: T, transfer: ArrayBuffer[]): T {
   if (value === null || typeof value !== 'object' || !(Piscina.valueSymbol in value)) return value;
   const moved = value as Record<symbol, unknown>;
@@ -300,6 +318,8 @@ function unwrap<T>(value: T, transfer: ArrayBuffer[]): T {
 
 /** Each op's work; the compiler checks that each answers its op's result (messages.ts). */
 const OPS: { [Op in ShardOp]: (task: ShardTask<Op>) => ShardResult<Op> } = {
+  attach: (t) => attach(t.port),
+  share: (t) => share(t.id, t.sab),
   open: (t) => open(t.partitions),
   produce: (t) => produce(t.sab, t.items),
   fetch: (t) => fetch(t.items, t.maxBytes),
@@ -309,7 +329,6 @@ const OPS: { [Op in ShardOp]: (task: ShardTask<Op>) => ShardResult<Op> } = {
   writeTxnMarkers: (t) => writeTxnMarkers(t.items),
   describeProducers: (t) => describeProducers(t.keys),
   compact: (t) => compact(t.nowMs),
-  batch: (t) => batch(t.tasks),
   stats: () => probe.stats(logs),
   configure: (t) => configure(t.items),
   deleteRecords: (t) => deleteRecords(t.items),
@@ -324,8 +343,6 @@ export default function run(task: ShardTask): unknown {
 }
 
 function runTask<Op extends ShardOp>(task: ShardTask<Op>): ShardResult<Op> {
-  // a batch's tasks are timed and counted one by one
-  if (task.op === 'batch') return OPS[task.op](task);
   const started = performance.now();
   try {
     return OPS[task.op](task);

@@ -13,12 +13,12 @@ const CONFIG: LogConfig = {
   flushIntervalMessages: Number.MAX_SAFE_INTEGER, indexIntervalBytes: 4096,
 };
 
-/** A produce task of one batch of `count` records to `key`. */
-export function produceTask(key: string, count: number): ShardTask<'produce'> {
+/** A produce task of one batch of `count` records to `key`, in shared memory of its own or at the start of `sab`. */
+export function produceTask(key: string, count: number, sab?: SharedArrayBuffer): ShardTask<'produce'> {
   const batch = buildRecordBatch({ timestamp: Date.now(), records: Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`) })) });
-  const sab = new SharedArrayBuffer(batch.length);
-  batch.copy(Buffer.from(sab));
-  return { op: 'produce', sab, items: [{ key, start: 0, length: batch.length, maxMessageBytes: 1 << 20, logAppendTime: false }] };
+  const memory = sab ?? new SharedArrayBuffer(batch.length);
+  batch.copy(Buffer.from(memory));
+  return { op: 'produce', sab: memory, items: [{ key, start: 0, length: batch.length, maxMessageBytes: 1 << 20, logAppendTime: false }] };
 }
 
 /** Opens the topic's partitions on their shards; answers their keys. */

@@ -1,13 +1,14 @@
 // The shard pool (src/workers/pool.ts) with real shard workers on a temporary directory: tasks on
-// one shard run in the order they were given, the tasks that queue while one is out go together as
-// one batch, scatter answers in the items' order across shards, and an error in one task of a
-// batch fails that task alone. Also what the compiler checks: each call answers its op's result.
+// one shard run in the order they were given, the tasks that queue while one is out go together in
+// one message, scatter answers in the items' order across shards, an error in one task of a
+// round trip fails that task alone, and frames in shared memory the workers hold cross by number.
+// Also what the compiler checks: each call answers its op's result.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Piscina } from 'piscina';
+import { MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { LATEST_TIMESTAMP, type ProduceResult, type ShardTask } from '../../../src/workers/messages.js';
 import { ShardPool } from '../../../src/workers/pool.js';
@@ -16,20 +17,25 @@ import { openPartitions, produceTask } from './shard-fixtures.js';
 const TOPIC = 'pool';
 const PARTITIONS = 6;
 
-/** The ops Piscina was given, in order (a batch as the ops inside it), while `body` runs. */
-async function sentOps(body: () => Promise<void>): Promise<string[][]> {
-  const sent: string[][] = [];
-  const original = Piscina.prototype.run;
-  Piscina.prototype.run = function (this: Piscina, task: ShardTask, options) {
-    sent.push(task.op === 'batch' ? task.tasks.map((t) => t.op) : [task.op]);
-    return original.call(this, task, options);
+/** The messages the pool sent its workers while `body` runs: each one's tasks. */
+async function sentMessages(body: () => Promise<void>): Promise<ShardTask[][]> {
+  const sent: ShardTask[][] = [];
+  const original = MessagePort.prototype.postMessage;
+  MessagePort.prototype.postMessage = function (this: MessagePort, message: unknown, transfer?: never) {
+    if (Array.isArray(message)) sent.push(message as ShardTask[]);
+    return original.call(this, message, transfer);
   };
   try {
     await body();
   } finally {
-    Piscina.prototype.run = original;
+    MessagePort.prototype.postMessage = original;
   }
   return sent;
+}
+
+/** The ops of each message sent while `body` runs. */
+async function sentOps(body: () => Promise<void>): Promise<string[][]> {
+  return (await sentMessages(body)).map((tasks) => tasks.map((t) => t.op));
 }
 
 describe('shard pool', () => {
@@ -95,6 +101,22 @@ describe('shard pool', () => {
     const [first, third] = [outcomes[0], outcomes[2]].map((o) => (o as PromiseFulfilledResult<ProduceResult[]>).value[0]!);
     assert.deepEqual([first!.errorCode, third!.errorCode], [ErrorCode.NONE, ErrorCode.NONE]);
     assert.equal(third!.baseOffset, first!.baseOffset + 1, 'the batch went on after the failed task');
+  });
+
+  test('a frame in shared memory the workers hold crosses by number; other memory crosses itself', async () => {
+    const key = keys[3]!;
+    const shard = pool.shardFor(TOPIC, 3);
+    const ring = new SharedArrayBuffer(64 * 1024);
+    pool.share(ring);
+    const inRing = produceTask(key, 2, ring);
+    const own = produceTask(key, 3);
+    let results: ProduceResult[][] = [];
+    const sent = await sentMessages(async () => {
+      results = [await pool.run(shard, inRing), await pool.run(shard, own)];
+    });
+    const sabs = sent.flat().filter((t): t is ShardTask<'produce'> => t.op === 'produce').map((t) => t.sab);
+    assert.deepEqual(sabs.map((s) => typeof s), ['number', 'object']);
+    assert.deepEqual(results.map(([r]) => [r!.errorCode, r!.baseOffset]), [[ErrorCode.NONE, 0], [ErrorCode.NONE, 2]]);
   });
 
   test('broadcast answers every shard\'s result of the op', async () => {
