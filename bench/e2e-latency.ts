@@ -38,7 +38,7 @@ main(() => runMacro('e2e-latency', 'end-to-end latency at fixed rates, acks=-1: 
       const load: E2eLoad = { topic, leader: leader!, rate: rateMB * 1e6, recordSize: args.num('record-size'), seconds: args.num('seconds'), warmupSeconds: args.num('warmup'), windowSeconds: args.num('window-seconds') };
       process.stdout.write(`  ${variant} at ${rateMB} MB/s ... `);
       let r: E2eOutcome;
-      const meter = new CpuMeter(target.pid);
+      const meter = new CpuMeter(target);
       try {
         if (variant === 'raw') r = await rawE2e(load);
         else if (variant === 'kafkajs' || variant === 'kcat') r = await clientE2e(load, target.bootstrap, variant, args.list('kcat-producer-props'));

@@ -42,7 +42,7 @@ main(() => runMacro('fetch', 'fetch throughput: catch-up reads with raw pipeline
       for (let pass = 1; pass <= args.num('passes'); pass++) {
         process.stdout.write(`  ${variant} pass ${pass} ... `);
         let r: ReadOutcome | string;
-        const meter = new CpuMeter(target.pid);
+        const meter = new CpuMeter(target);
         if (variant === 'raw') r = await rawFetch(layout, args.num('in-flight'), args.num('batches-per-fetch'));
         else if (variant === 'kcat') r = await kcatConsume(layout, target.bootstrap);
         else if (variant === 'kafkajs') r = groups ? await kafkajsConsume(layout, target.bootstrap) : 'skipped: kafkajs only consumes through a group, and this broker serves no consumer groups (FindCoordinator, JoinGroup, ...)';

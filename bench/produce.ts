@@ -54,7 +54,7 @@ async function runCell(ctx: MacroContext, cell: Cell): Promise<{ load: ProduceLo
   };
   try {
     let outcome: ProduceOutcome;
-    const meter = new CpuMeter(target.pid);
+    const meter = new CpuMeter(target);
     if (cell.variant === 'raw') outcome = await rawProduce(load);
     else if (cell.variant === 'kafkajs') outcome = await kafkajsProduce({ ...load, connections: 1, inFlight: args.num('kafkajs-concurrency') }, target.bootstrap, admin);
     else if (cell.variant === 'kcat') outcome = await kcatProduce(load, target.bootstrap, Math.ceil((args.num('kcat-mb') * 1e6) / cell.recordSize), admin);

@@ -8,7 +8,7 @@ import { Admin } from './admin.js';
 import { Args, COMMON_MACRO_FLAGS, type FlagSpec } from './args.js';
 import { measureCeiling, type Ceiling } from './ceiling.js';
 import { cores, fmt, printTable, printTargets, writeResults, type Row, type TargetCheck } from './report.js';
-import { openTarget, RssSampler, type Target } from './target.js';
+import { openTarget, RssSampler, THREADS_COLUMN, THREADS_NOTE, type Target } from './target.js';
 
 export interface MacroContext {
   args: Args;
@@ -104,9 +104,10 @@ async function runOnce(args: Args, workers: number | null, body: (target: Target
 
 /** One set of tables for the whole sweep: the n-th tables of every run become one, a `workers` column first. */
 function mergeRuns(runs: SweepRun[]): { tables: MacroOutcome['tables']; targets: TargetCheck[]; notes: string[] } {
+  const threadNote = (tables: MacroOutcome['tables']): string[] => (tables.some((t) => t.rows.some((r) => THREADS_COLUMN in r)) ? [THREADS_NOTE] : []);
   if (runs.length === 1) {
     const { outcome } = runs[0]!;
-    return { tables: outcome.tables, targets: outcome.targets, notes: outcome.notes ?? [] };
+    return { tables: outcome.tables, targets: outcome.targets, notes: [...(outcome.notes ?? []), ...threadNote(outcome.tables)] };
   }
   const tables = runs[0]!.outcome.tables.map((t, i) => ({
     title: t.title,
@@ -115,6 +116,7 @@ function mergeRuns(runs: SweepRun[]): { tables: MacroOutcome['tables']; targets:
   }));
   const targets = runs.flatMap((r) => r.outcome.targets.map((t) => ({ ...t, target: `${t.target} (${r.workers} shard worker${r.workers === 1 ? '' : 's'})` })));
   const notes = [...new Set(runs.flatMap((r) => r.outcome.notes ?? []))];
+  notes.push(...threadNote(tables));
   return { tables, targets, notes };
 }
 
