@@ -1,8 +1,9 @@
 // The broker a macro benchmark runs against: the one named by --bootstrap (Samsa or Kafka, left
-// running), or a Samsa this run starts on a temporary directory and stops (samsa.ts). Also
-// samples the broker's resident memory (VmRSS in /proc/<pid>/status) and CPU time while a
-// benchmark runs: the whole process (/proc/<pid>/stat) and per thread (/proc/<pid>/task/*/stat),
-// split into the main thread, the shard workers and the rest.
+// running), or a Samsa this run starts on a temporary directory (under `taskset -c` with --taskset)
+// and stops (samsa.ts). Also samples the broker's resident memory (VmRSS in /proc/<pid>/status)
+// and CPU time while a benchmark runs: the whole process (/proc/<pid>/stat) and per thread
+// (/proc/<pid>/task/*/stat), split into the main thread, the shard workers and the rest.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Args } from './args.js';
 import { SamsaProcess } from './samsa.js';
@@ -18,6 +19,8 @@ export interface Target {
   overrides: Record<string, string>;
   /** Shard worker threads of a broker this run started (its start line); null for an external broker. */
   shardWorkers: number | null;
+  /** The CPU list the broker runs on (`taskset -c`), or null when not pinned. */
+  taskset: string | null;
   stop(): Promise<void>;
 }
 
@@ -27,13 +30,37 @@ export function splitHostPort(bootstrap: string): { host: string; port: number }
   return { host: bootstrap.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(bootstrap.slice(at + 1)) };
 }
 
-/** `extra` overrides come on top of --broker-override (the --workers sweep sets the shard workers here). */
-export async function openTarget(args: Args, extra: Record<string, string> = {}): Promise<Target> {
+/** A CPU list as taskset -c takes it: numbers and ranges, comma-separated (0, 0,1, 0-3,6). */
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/**
+ * The --taskset values: CPU lists separated by ';' (or the flag repeated), each one broker in turn.
+ * Checks that taskset is installed and accepts each list here; throws a clear error when not.
+ */
+export function tasksetLists(args: Args): string[] {
+  const lists = args.all('taskset').flatMap((v) => v.split(';')).map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const list of lists) {
+    if (!CPU_LIST.test(list)) throw new Error(`--taskset wants CPU lists such as 0 or 0,1 or 0-3, separated by ';' (e.g. --taskset "0;0,1"), got ${JSON.stringify(list)}`);
+    const r = spawnSync('taskset', ['-c', list, 'true'], { encoding: 'utf8' });
+    if (r.error !== undefined) {
+      const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new Error(missing ? '--taskset needs the taskset command (util-linux: apt-get install util-linux), and it is not installed here' : `--taskset: could not run taskset: ${r.error.message}`);
+    }
+    if (r.status !== 0) throw new Error(`--taskset ${list}: taskset -c ${list} fails here: ${r.stderr.trim()}`);
+  }
+  return lists;
+}
+
+/**
+ * `extra` overrides come on top of --broker-override (the --workers sweep sets the shard workers
+ * here); `taskset` pins the broker to that CPU list (one value of --taskset).
+ */
+export async function openTarget(args: Args, extra: Record<string, string> = {}, taskset: string | null = null): Promise<Target> {
   const bootstrap = args.str('bootstrap');
   if (bootstrap !== undefined) {
     const { host, port } = splitHostPort(bootstrap);
     const pid = args.has('broker-pid') ? args.num('broker-pid') : null;
-    return { bootstrap, host, port, pid, kind: 'external', overrides: {}, shardWorkers: null, stop: async () => {} };
+    return { bootstrap, host, port, pid, kind: 'external', overrides: {}, shardWorkers: null, taskset: null, stop: async () => {} };
   }
   const overrides: Record<string, string> = {};
   for (const kv of args.list('broker-override')) {
@@ -42,16 +69,17 @@ export async function openTarget(args: Args, extra: Record<string, string> = {})
     overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   Object.assign(overrides, extra);
-  const broker = await SamsaProcess.start(overrides);
+  const broker = await SamsaProcess.start(overrides, taskset);
   const workers = typeof broker.started.workers === 'number' ? broker.started.workers : null;
   return {
     bootstrap: broker.bootstrap,
     host: '127.0.0.1',
     port: broker.port,
     pid: broker.proc.pid ?? null,
-    kind: `samsa (started by the benchmark; ${String(broker.started.workers)} shard worker${broker.started.workers === 1 ? '' : 's'})`,
+    kind: `samsa (started by the benchmark${taskset === null ? '' : ` under taskset -c ${taskset}`}; ${String(broker.started.workers)} shard worker${broker.started.workers === 1 ? '' : 's'})`,
     overrides,
     shardWorkers: workers,
+    taskset,
     stop: () => broker.stop(),
   };
 }
