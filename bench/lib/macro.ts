@@ -1,14 +1,15 @@
 // The frame of every macro benchmark: parse flags, measure the loopback TCP ceiling, open the broker
 // (given or started; with --workers 1,2,4 and --taskset "0;0,1" one started broker per value, or
 // per pair of values, in turn), sample the broker's RSS while the benchmark body runs, print the
-// tables (`workers` and `cpus` columns in a sweep) and the targets, write the JSON keyed by the
-// machine's cores, and stop what it started, also when the body fails.
+// tables (`workers` and `cpus` columns in a sweep), the scaling table of a sweep (MB/s per broker
+// core, from the cells the body offers) and the targets, write the JSON keyed by the machine's
+// cores, and stop what it started, also when the body fails.
 import { spawnSync } from 'node:child_process';
 import { Admin } from './admin.js';
 import { Args, COMMON_MACRO_FLAGS, type FlagSpec } from './args.js';
 import { measureCeiling, type Ceiling } from './ceiling.js';
 import { cores, fmt, printTable, printTargets, writeResults, type Row, type TargetCheck } from './report.js';
-import { openTarget, RssSampler, tasksetLists, THREADS_COLUMN, THREADS_NOTE, type Target } from './target.js';
+import { openTarget, RssSampler, tasksetLists, threadsCell, THREADS_COLUMN, THREADS_NOTE, type CpuUse, type Target } from './target.js';
 
 export interface MacroContext {
   args: Args;
@@ -30,6 +31,8 @@ export interface MacroOutcome {
   /** Anything else for the JSON. */
   data?: Record<string, unknown>;
   notes?: string[];
+  /** Cells for the scaling table of a sweep (produce and fetch: the raw cells), by label. */
+  scaling?: { cell: string; MBps: number; cpu: CpuUse }[];
 }
 
 export const RSS_LIMIT_MIB = 512;
@@ -66,6 +69,7 @@ export async function runMacro(name: string, usage: string, flags: FlagSpec[], b
     tables: merged.tables,
     targets: merged.targets,
     notes: merged.notes,
+    ...(merged.scaling.length > 0 ? { scaling: merged.scaling } : {}),
     ...(runs.length === 1 ? runs[0]!.outcome.data : { runs: runs.map((r) => ({ workers: r.workers, taskset: r.target.taskset, ...r.outcome.data })) }),
   }, args.str('out'));
 }
@@ -116,13 +120,14 @@ function runLabel(r: SweepRun): string {
 
 /**
  * One set of tables for the whole sweep: the n-th tables of every run become one, `workers` (the
- * broker's shard workers) and, when pinned, `cpus` columns first.
+ * broker's shard workers) and, when pinned, `cpus` columns first; then the scaling table, when the
+ * body offers cells for it: per cell, one row per run.
  */
-function mergeRuns(runs: SweepRun[], pinned: boolean): { tables: MacroOutcome['tables']; targets: TargetCheck[]; notes: string[] } {
+function mergeRuns(runs: SweepRun[], pinned: boolean): { tables: MacroOutcome['tables']; targets: TargetCheck[]; notes: string[]; scaling: Record<string, unknown>[] } {
   const threadNote = (tables: MacroOutcome['tables']): string[] => (tables.some((t) => t.rows.some((r) => THREADS_COLUMN in r)) ? [THREADS_NOTE] : []);
   if (runs.length === 1) {
     const { outcome } = runs[0]!;
-    return { tables: outcome.tables, targets: outcome.targets, notes: [...(outcome.notes ?? []), ...threadNote(outcome.tables)] };
+    return { tables: outcome.tables, targets: outcome.targets, notes: [...(outcome.notes ?? []), ...threadNote(outcome.tables)], scaling: [] };
   }
   const keys = (r: SweepRun): Row => ({ workers: r.target.shardWorkers ?? r.workers, ...(pinned ? { cpus: r.target.taskset } : {}) });
   const keyColumns = pinned ? ['workers', 'cpus'] : ['workers'];
@@ -134,7 +139,24 @@ function mergeRuns(runs: SweepRun[], pinned: boolean): { tables: MacroOutcome['t
   const targets = runs.flatMap((r) => r.outcome.targets.map((t) => ({ ...t, target: `${t.target} (${runLabel(r)})` })));
   const notes = [...new Set(runs.flatMap((r) => r.outcome.notes ?? []))];
   notes.push(...threadNote(tables));
-  return { tables, targets, notes };
+  const scaling: Record<string, unknown>[] = [];
+  const cells = [...new Set(runs.flatMap((r) => (r.outcome.scaling ?? []).map((c) => c.cell)))];
+  const rows: Row[] = [];
+  for (const cell of cells) {
+    for (const r of runs) {
+      const c = r.outcome.scaling?.find((x) => x.cell === cell);
+      if (c === undefined) continue;
+      const b = c.cpu.brokerCores;
+      const perCore = b === null || b <= 0 ? null : c.MBps / b;
+      rows.push({ cell, ...keys(r), 'MB/s': c.MBps, 'broker cores': b ?? '-', [THREADS_COLUMN]: threadsCell(c.cpu), 'MB/s per broker core': perCore ?? '-' });
+      scaling.push({ cell, workers: r.target.shardWorkers ?? r.workers, taskset: r.target.taskset, MBps: c.MBps, brokerCores: b, brokerThreads: c.cpu.brokerThreads, MBpsPerBrokerCore: perCore });
+    }
+  }
+  if (rows.length > 0) {
+    tables.push({ title: `scaling: MB/s per broker core, by shard workers${pinned ? ' and the CPUs the broker runs on (taskset -c)' : ''}`, rows });
+    notes.push('scaling: MB/s per broker core = the cell\'s MB/s / the broker\'s cores (user + system, all threads) over the cell; the broker\'s own cells only (raw load generators), a row per broker of the sweep');
+  }
+  return { tables, targets, notes, scaling };
 }
 
 /** Runs a benchmark's main and exits non-zero with the error when it fails. */
