@@ -9,7 +9,7 @@ import { runTopic } from './lib/admin.js';
 import { fill, kafkajsConsume, kcatConsume, layoutFor, rawFetch, type ReadOutcome } from './lib/fetch-load.js';
 import { main, runMacro } from './lib/macro.js';
 import { mbps, pct, type Row } from './lib/report.js';
-import { coresCell, CpuMeter } from './lib/target.js';
+import { coresCell, CpuMeter, type CpuUse } from './lib/target.js';
 
 const FLAGS = [
   { name: 'size-mb', help: 'MB of record batches to write and read back', default: '1024' },
@@ -30,6 +30,7 @@ main(() => runMacro('fetch', 'fetch throughput: catch-up reads with raw pipeline
   const totalBatchBytes = leaders.length * layout.batchesPerPartition * layout.batch.bytes.length;
   const rows: Row[] = [];
   const results: unknown[] = [];
+  const scaling: { cell: string; MBps: number; cpu: CpuUse }[] = [];
   const notes = new Set<string>(['the log was just written: reads come from the page cache, as a consumer that keeps up would',
     'broker CPU / client CPU: cores kept busy during the pass; sys = kernel time; client includes kcat']);
   let headline: number | null = null;
@@ -42,7 +43,7 @@ main(() => runMacro('fetch', 'fetch throughput: catch-up reads with raw pipeline
       for (let pass = 1; pass <= args.num('passes'); pass++) {
         process.stdout.write(`  ${variant} pass ${pass} ... `);
         let r: ReadOutcome | string;
-        const meter = new CpuMeter(target.pid);
+        const meter = new CpuMeter(target);
         if (variant === 'raw') r = await rawFetch(layout, args.num('in-flight'), args.num('batches-per-fetch'));
         else if (variant === 'kcat') r = await kcatConsume(layout, target.bootstrap);
         else if (variant === 'kafkajs') r = groups ? await kafkajsConsume(layout, target.bootstrap) : 'skipped: kafkajs only consumes through a group, and this broker serves no consumer groups (FindCoordinator, JoinGroup, ...)';
@@ -61,6 +62,7 @@ main(() => runMacro('fetch', 'fetch throughput: catch-up reads with raw pipeline
         if (r.note !== undefined) notes.add(`${variant}: ${r.note}`);
         rows.push({ variant, pass, records: r.records, seconds: r.seconds, 'records/s': Math.round(r.records / r.seconds), 'MB/s': rate, 'of ceiling': pct(ratio), ...coresCell(cpu), error: r.error ?? '' });
         results.push({ variant, pass, ...r, MBps: rate, ratioToCeiling: ratio, cpu });
+        if (variant === 'raw') scaling.push({ cell: `raw catch-up read, pass ${pass}`, MBps: rate, cpu });
       }
     }
     return {
@@ -68,6 +70,7 @@ main(() => runMacro('fetch', 'fetch throughput: catch-up reads with raw pipeline
       targets: [{ target: 'fetch, raw catch-up reads', goal: '>= 70% of the TCP ceiling', measured: headline === null ? '-' : pct(headline), met: headline === null ? null : headline >= 0.7 }],
       notes: [...notes],
       data: { topic, partitions: leaders.length, recordsPerBatch: layout.batch.records, batchBytes: layout.batch.bytes.length, batchesPerPartition: layout.batchesPerPartition, totalRecords, totalBatchBytes, fillSeconds, results },
+      scaling,
     };
   } finally {
     await admin.deleteTopic(topic);

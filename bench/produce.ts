@@ -54,7 +54,7 @@ async function runCell(ctx: MacroContext, cell: Cell): Promise<{ load: ProduceLo
   };
   try {
     let outcome: ProduceOutcome;
-    const meter = new CpuMeter(target.pid);
+    const meter = new CpuMeter(target);
     if (cell.variant === 'raw') outcome = await rawProduce(load);
     else if (cell.variant === 'kafkajs') outcome = await kafkajsProduce({ ...load, connections: 1, inFlight: args.num('kafkajs-concurrency') }, target.bootstrap, admin);
     else if (cell.variant === 'kcat') outcome = await kcatProduce(load, target.bootstrap, Math.ceil((args.num('kcat-mb') * 1e6) / cell.recordSize), admin);
@@ -77,6 +77,7 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
   const rows: Row[] = [];
   const results: unknown[] = [];
   const notes = new Set<string>();
+  const scaling: { cell: string; MBps: number; cpu: CpuUse }[] = [];
   let headline: number | null = null;
   for (const cell of cells(ctx)) {
     process.stdout.write(`  ${cell.variant} ${cell.recordSize} B records, ${batchLabel(cell.batchBytes)} batches, acks=${cell.acks}, ${cell.connections} conn ... `);
@@ -104,6 +105,7 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
       'broker RSS MiB': rss === null ? '-' : Math.round(rss),
     });
     results.push({ ...cell, connections: load.connections, inFlight: load.inFlight, outcome, stored, MBps: rate, ratioToCeiling: ratio, cpu, maxRssMiB: rss });
+    if (cell.variant === 'raw') scaling.push({ cell: `raw ${cell.recordSize} B records, ${batchLabel(cell.batchBytes)} batches, acks=${cell.acks}, ${load.connections} conn`, MBps: rate, cpu });
   }
   return {
     tables: [{ title: `produce throughput (record values, MB/s; ceiling: send ${ctx.ceiling.sendMBps.toFixed(0)} MB/s)`, rows }],
@@ -115,5 +117,6 @@ main(() => runMacro('produce', 'produce throughput: raw pipelined requests, kafk
     }],
     notes: [...notes, 'broker CPU / client CPU: cores kept busy during the cell (warm-up included); sys = kernel time (socket and file copies); client includes kcat', 'stored: records the broker holds afterwards (log end offsets) against records sent; "all" when they match', 'broker RSS MiB: the largest sample during the cell (topic creation and deletion included)'],
     data: { results },
+    scaling,
   };
 }));

@@ -4,7 +4,8 @@
 //  - fetch: a partition filled with --fetch-batches such batches, then read back from offset 0,
 //    each Fetch returning exactly one batch.
 // Broker CPU (user + system, every thread, from /proc/<pid>/stat) over the cell, divided by the
-// requests answered in it. Many small requests, so this is the broker's fixed cost per request.
+// requests answered in it, and the broker's cores by thread (main / shards / other, target.ts).
+// Many small requests, so this is the broker's fixed cost per request.
 //
 //   node dist/bench/requests.js [--bootstrap host:port --broker-pid N] [--batch-bytes 16384,2048] [--workers 1,2]
 import { runTopic } from './lib/admin.js';
@@ -13,7 +14,7 @@ import { fill, layoutFor, rawFetch } from './lib/fetch-load.js';
 import { main, runMacro, type MacroContext } from './lib/macro.js';
 import { rawProduce } from './lib/produce-load.js';
 import type { Row } from './lib/report.js';
-import { CpuMeter, type CpuUse } from './lib/target.js';
+import { CpuMeter, threadsCell, type CpuUse } from './lib/target.js';
 
 const FLAGS = [
   { name: 'batch-bytes', help: 'largest batch, one batch per request (the table shows the size of the whole records that fit)', default: '16384,2048' },
@@ -41,6 +42,7 @@ function costCells(m: Measured): Row {
     requests: m.requests,
     'requests/s': perSecond,
     'broker cores': m.cpu.brokerCores ?? '-',
+    'main / shards / other': threadsCell(m.cpu),
     'µs/request': us ?? '-',
     'of it sys µs': perRequest(m, m.cpu.brokerSystemCores) ?? '-',
     'client cores': m.cpu.clientCores ?? '-',
@@ -52,7 +54,7 @@ async function produceCell(ctx: MacroContext, batchBytes: number): Promise<Measu
   const topic = runTopic('bench-requests-produce');
   const leaders = await admin.createTopic(topic, 1);
   try {
-    const meter = new CpuMeter(target.pid);
+    const meter = new CpuMeter(target);
     const out = await rawProduce({
       topic, leaders, acks: 1, recordSize: args.num('record-size'), batchBytes, connections: 1,
       inFlight: args.num('in-flight'), seconds: args.num('seconds'), warmupSeconds: args.num('warmup'),
@@ -74,7 +76,7 @@ async function fetchCell(ctx: MacroContext, batchBytes: number): Promise<Measure
     const probe = layoutFor(topic, leaders, 1, args.num('record-size'), batchBytes);
     const layout = layoutFor(topic, leaders, args.num('fetch-batches') * probe.batch.bytes.length, args.num('record-size'), batchBytes);
     await fill(layout, args.num('in-flight'));
-    const meter = new CpuMeter(target.pid);
+    const meter = new CpuMeter(target);
     const r = await rawFetch(layout, args.num('in-flight'), 1);
     const cpu = meter.stop();
     return { requests: r.requests, cpu, error: r.error, batchSize: layout.batch.bytes.length };

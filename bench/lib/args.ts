@@ -64,6 +64,14 @@ export class Args {
     return raw === 'true' || raw === '1' || raw === 'yes';
   }
 
+  /** Every value the flag was given, as given (repeated flags in order); the default when none. */
+  all(name: string): string[] {
+    const v = this.values.get(name);
+    if (v !== undefined) return [...v];
+    const d = this.specs.find((s) => s.name === name)?.default;
+    return d === undefined ? [] : [d];
+  }
+
   /** A comma-separated list (the flag may also be repeated). */
   list(name: string): string[] {
     const v = this.values.get(name);
@@ -86,6 +94,7 @@ export const COMMON_MACRO_FLAGS: FlagSpec[] = [
   { name: 'broker-pid', help: 'pid of the broker given by --bootstrap, to sample its RSS and CPU (a local process only)' },
   { name: 'broker-override', help: 'key=value passed as --override to the Samsa this run starts (repeatable)' },
   { name: 'workers', help: 'shard workers (samsa.worker.threads) to sweep, e.g. 1,2,4: the broker is started afresh for each value, and each table gets a row per value (not with --bootstrap)' },
+  { name: 'taskset', help: 'CPU lists to run the started broker on with taskset -c, separated by \';\': e.g. 0 or "0;0,1" (one broker per list, in turn, and per --workers value; not with --bootstrap)' },
   { name: 'variants', help: 'which load generators to run: raw, kafkajs, kcat', default: 'raw,kafkajs,kcat' },
   { name: 'ceiling-seconds', help: 'seconds spent measuring the loopback TCP ceiling', default: '3' },
   { name: 'out', help: 'where to write the JSON results (default bench/results/<name>-<timestamp>.json)' },

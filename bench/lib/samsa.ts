@@ -1,5 +1,6 @@
 // A Samsa broker process for a benchmark run: dist/src/main.js on a free loopback port and a new
-// temporary data directory, with the broker's own defaults unless overridden. Resolves once the
+// temporary data directory, with the broker's own defaults unless overridden, and pinned to a CPU
+// list under `taskset -c` when asked (taskset execs node, so the pid is the broker's). Resolves once the
 // broker logs "samsa started"; stop() shuts it down (SIGTERM, then SIGKILL) and removes the
 // directory. Its output is drained and dropped, but for the last lines (shown if it fails).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,13 +16,16 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 export class SamsaProcess {
   private constructor(readonly proc: ChildProcess, readonly port: number, readonly dataDir: string, readonly started: Record<string, unknown>) {}
 
-  static async start(overrides: Record<string, string>): Promise<SamsaProcess> {
+  /** `taskset`: a CPU list (taskset -c) to run the broker on; null: every CPU. */
+  static async start(overrides: Record<string, string>, taskset: string | null = null): Promise<SamsaProcess> {
     const port = await freePort();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-bench-broker-'));
     // metrics on a port of the system's choosing: two benchmark brokers (or a broker already on 9464) never collide
     const settings = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, 'metrics.listener': 'http://127.0.0.1:0', ...overrides };
     const args = [MAIN, ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = taskset === null
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', taskset, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     let partial = '';
     const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
