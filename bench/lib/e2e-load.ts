@@ -25,6 +25,8 @@ export interface E2eLoad {
   warmupSeconds: number;
   /** When above 0 (raw only): latency percentiles per window of this many seconds of send time. */
   windowSeconds?: number;
+  /** Raw only: batches of at most this many bytes (whole records), sent as often as the rate needs, instead of one batch per millisecond. */
+  batchBytes?: number;
 }
 
 /** The latencies of the records sent in one window of the measured time. */
@@ -95,7 +97,9 @@ function windowsOf(sentAt: Float64Array, latencies: Float64Array, windowMs: numb
 
 /** One tick of the schedule: the records due per tick and the tick's length in ms. */
 function schedule(load: E2eLoad): { perTick: number; tickMs: number } {
-  const perTick = Math.max(1, Math.round((load.rate * 0.001) / load.recordSize));
+  const perTick = load.batchBytes !== undefined && load.batchBytes > 0
+    ? buildBatch({ recordSize: load.recordSize, maxBytes: load.batchBytes }).records
+    : Math.max(1, Math.round((load.rate * 0.001) / load.recordSize));
   return { perTick, tickMs: (perTick * load.recordSize * 1000) / load.rate };
 }
 
