@@ -2,7 +2,8 @@
 // index. The file holds exactly `count` entries, no preallocation and no header; the in-memory buffer
 // mirrors it byte for byte and grows by doubling, so appends do not allocate per entry. Entries are
 // written with positional writes at count * entrySize; truncation shortens memory and file together.
-// The fd is opened lazily (closed segments never write, so they hold no index fd).
+// The fd is opened lazily (closed segments never write, so they hold no index fd once the flush of
+// their roll completed).
 import * as fs from 'node:fs';
 
 const INITIAL_CAPACITY_BYTES = 4096;
@@ -74,6 +75,11 @@ export class IndexFile {
 
   sync(): void {
     if (this.fd >= 0) fs.fdatasyncSync(this.fd);
+  }
+
+  /** The fd a flush off this thread syncs (opened if need be); it stays open until closeFd(). */
+  syncFd(): number {
+    return this.openFd();
   }
 
   closeFd(): void {
