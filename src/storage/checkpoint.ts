@@ -5,8 +5,8 @@
 //                               "<topic> <partition> <offset>" a line; here each partition's owning
 //                               worker keeps its own, so no two threads ever write one file)
 //   recovery-point-checkpoint   one entry (Kafka's recovery-point-offset-checkpoint, per partition
-//                               here too): what of the active segment was last fdatasynced, see
-//                               RecoveryPoint
+//                               here too): where recovery after a crash starts its scan, see
+//                               RecoveryPoint and log.ts
 // Written to <name>.tmp, fsynced, renamed over the old one and the directory fsynced, so a file is
 // whole or absent; one that does not parse reads as absent.
 import * as fs from 'node:fs';
@@ -18,10 +18,12 @@ export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
 
 /**
- * The durable prefix of the active segment as of its last fdatasync: the segment's base offset, the
- * log end offset and .log size then, the largest timestamp so far (and the offset holding it), and
- * how many offset and time index entries were synced with it. After a crash only what follows it is
- * scanned.
+ * The durable prefix of the log: everything before the segment it names, and of that segment the
+ * part before the point. Either what a flush of the active segment fdatasynced (the segment's base
+ * offset, the log end offset and .log size then, the largest timestamp so far and the offset holding
+ * it, how many offset and time index entries were synced with it), or the start of a segment
+ * (position 0, no entries): a rolled one whose flush had not completed, or the active one once every
+ * closed segment is durable. After a crash only what follows it is scanned.
  */
 export interface RecoveryPoint {
   segmentBaseOffset: number; offset: number; position: number;

@@ -7,7 +7,7 @@
 // rebuilds the active segment's entries past its recovery point anyway. sync() (a flush, a roll,
 // a close) writes every entry first, so a synced or closed segment's file is whole. Truncation
 // shortens memory and file together. The fd is opened lazily (closed segments never write, so
-// they hold no index fd).
+// they hold no index fd once the flush of their roll completed: syncFd() writes every entry first).
 import * as fs from 'node:fs';
 
 const INITIAL_CAPACITY_BYTES = 4096;
@@ -98,6 +98,12 @@ export class IndexFile {
     if (this.fd < 0 && this.persisted === this.count) return;
     this.persistAll();
     fs.fdatasyncSync(this.fd);
+  }
+
+  /** The fd a flush off this thread syncs, every entry written to it first; it stays open until closeFd(). */
+  syncFd(): number {
+    this.persistAll();
+    return this.openFd();
   }
 
   /** Every entry written, then the fd closed. */

@@ -2,7 +2,8 @@
 // one is appended to. It assigns offsets, rolls segments by size, age and offset range, serves reads
 // and timestamp lookups across segments, applies retention to whole closed segments, compacts closed
 // segments (cleanup.policy=compact, see compaction.ts), and recovers the directory on open.
-// Synchronous by design: one worker thread owns a partition.
+// Synchronous by design, but for the flushes of rolled segments (below): one worker thread owns a
+// partition.
 //
 // It also keeps the partition's producer state (producer-state.ts): every appended batch with a
 // producer id updates it, transaction markers end transactions (an aborted one goes into the
@@ -12,18 +13,30 @@
 // and replays the batch headers after it, rebuilding the .txnindex entries of that range.
 //
 // Directory: <baseOffset:20 digits>.log/.index/.timeindex(/.txnindex) per segment,
-// <offset:20 digits>.snapshot (see file-names.ts), leader-epoch-checkpoint and
-// log-start-offset-checkpoint (checkpoint.ts). logStartOffset is the first segment's base offset, or
+// <offset:20 digits>.snapshot (see file-names.ts), leader-epoch-checkpoint, log-start-offset-checkpoint
+// and recovery-point-checkpoint (checkpoint.ts). logStartOffset is the first segment's base offset, or
 // more when DeleteRecords moved it inside that segment (then it is in the checkpoint file, so it
 // survives restarts); logEndOffset is the active segment's next offset. The leader epoch cache
 // keeps where each leader epoch started (batches keep the epoch their producer wrote).
 // Retention deletes whole segments, oldest first: those past retention.ms or beyond retention.bytes,
 // and those wholly below the log start offset; the active one too when it qualifies and holds
 // records (it is rolled first, as Kafka does, so appends go on at the same log end offset in a new
-// empty segment). Closed segments are fdatasynced when rolled, so recovery trusts them (and their
-// indexes when consistent) and rescans only the active segment, and not even that after a clean
-// shutdown (clean-shutdown.ts). What it did is in `recovery`. Compaction leaves offset gaps in
-// closed segments, never in the active one.
+// empty segment). Compaction leaves offset gaps in closed segments, never in the active one.
+//
+// Flushes and recovery, as Kafka's: a roll does not sync the segment it closes on this thread; it
+// schedules its flush (fdatasync of the .log and its indexes) on a SegmentFlusher, off the thread
+// (segment-flusher.ts), and appends go on. The recovery-point-checkpoint (checkpoint.ts) says where
+// a scan after a crash must start: before the roll it is moved to the rolled segment's start unless
+// it already lies in that segment or before it, and once the flushes of every closed segment have
+// completed it moves to the active segment's start (everything before it durable); a flush of the
+// active segment (flush.messages) moves it into the active segment, and only then. So the point
+// only moves forward. On open, segments before the point's segment are trusted (their indexes when
+// consistent, else rebuilt), the point's segment is scanned from the point and every later one in
+// full, closed ones included; a dir without the file trusts every closed segment and scans the
+// active one. After a clean shutdown (clean-shutdown.ts) the active segment is not scanned either.
+// close() completes pending flushes on this thread before it returns; a flush that fails is logged
+// and leaves the point where it was; the flush of a segment deleted meanwhile (retention,
+// DeleteRecords, compaction) or of a closed log changes nothing. What recovery did is in `recovery`.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,11 +52,12 @@ import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from '.
 import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import {
-  LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
+  LOG_START_OFFSET_CHECKPOINT, type RecoveryPoint, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
 } from './checkpoint.js';
 import { LEADER_EPOCH, LeaderEpochCache } from './leader-epoch.js';
 import { syncDir } from './durable-file.js';
 import { Segment } from './segment.js';
+import { ASYNC_FLUSHER, type SegmentFlusher } from './segment-flusher.js';
 import type { LogConfig } from './log-config.js';
 import { validateRecords, type AppendOptions, type Refusal } from './log-validator.js';
 import { NO_PROBE, type StorageProbe } from './probe.js';
@@ -56,13 +70,16 @@ export interface RecoveryReport {
   truncatedBytes: number;
   /** Bytes validated batch by batch (the active segment, and closed ones whose indexes were rebuilt). */
   scannedBytes: number;
-  /** Closed segments whose indexes were missing or inconsistent and were rebuilt. */
+  /** Closed segments whose indexes were rebuilt: missing or inconsistent, or at or after the recovery point. */
   rebuiltIndexes: number;
   /** Where the log was cut (its log end offset after the truncation); -1 when nothing was. */
   truncatedFromOffset: number;
   /** After a clean shutdown: the active segment was not scanned, its indexes were trusted. */
   skippedScan: boolean;
-  /** After a crash: the active segment was scanned from this recovery point on (-1: from its start). */
+  /**
+   * After a crash: the scan started at this recovery point, inside the active segment or at the start
+   * of a closed one whose flush had not completed (-1: the active segment was scanned from its start).
+   */
   recoveryPointOffset: number;
   /** The producer state snapshot it started from (-1: none, replayed from the log start)... */
   producerSnapshotOffset: number;
@@ -127,8 +144,17 @@ export class PartitionLog {
   private startOffset = 0;
   /** Leader epochs and their start offsets (leader-epoch-checkpoint). */
   leaderEpochs!: LeaderEpochCache;
+  /**
+   * Closed segments whose flush (scheduled when they rolled) has not completed: 'pending', or
+   * 'failed' for good (a retried fdatasync may report success for pages it lost). While any is here
+   * the recovery point stays at or before the first of them.
+   */
+  private readonly unflushed = new Map<Segment, 'pending' | 'failed'>();
+  /** The segment base offset of the recovery point on disk; -1 when there is no file. */
+  private pointSegment = -1;
 
-  private constructor(dir: string, config: LogConfig, now: () => number, private readonly probe: StorageProbe) {
+  private constructor(dir: string, config: LogConfig, now: () => number, private readonly probe: StorageProbe,
+    private readonly flusher: SegmentFlusher) {
     this.dir = dir;
     this.topicPartition = path.basename(dir);
     this.config = config;
@@ -146,10 +172,12 @@ export class PartitionLog {
    * Opens and recovers the log in `dir`. cleanShutdown: its log dir had the clean shutdown marker
    * (clean-shutdown.ts), so the active segment's indexes are trusted instead of scanning its records,
    * when they agree with its batch headers (Segment.adoptActiveIndexes); else it is scanned as after a crash.
-   * probe: where the log reports its flush times and producer appends (its owner's).
+   * probe: where the log reports its flush times and producer appends (its owner's). flusher: what
+   * syncs rolled segments off this thread (segment-flusher.ts).
    */
-  static open(dir: string, config: LogConfig, now: () => number = Date.now, cleanShutdown = false, probe: StorageProbe = NO_PROBE): PartitionLog {
-    const log = new PartitionLog(dir, config, now, probe);
+  static open(dir: string, config: LogConfig, now: () => number = Date.now, cleanShutdown = false, probe: StorageProbe = NO_PROBE,
+    flusher: SegmentFlusher = ASYNC_FLUSHER): PartitionLog {
+    const log = new PartitionLog(dir, config, now, probe, flusher);
     fs.mkdirSync(dir, { recursive: true });
     log.load(cleanShutdown);
     return log;
@@ -198,20 +226,23 @@ export class PartitionLog {
       this.segments.push(Segment.create(this.dir, 0, this.probe));
       syncDir(this.dir);
     }
+    // segments from the point's one on may not be durable (their flush had not completed): scanned
+    const point = readRecoveryPoint(this.dir);
+    const scanFrom = point?.segmentBaseOffset ?? Infinity;
     for (let i = 0; i < bases.length; i++) {
       const segment = Segment.open(this.dir, bases[i]!, this.probe);
       this.segments.push(segment);
       const isLast = i === bases.length - 1;
-      if (!isLast && segment.adoptIndexes(bases[i + 1]!)) continue;
+      if (!isLast && bases[i]! < scanFrom && segment.adoptIndexes(bases[i + 1]!)) continue;
       if (isLast && cleanShutdown && segment.adoptActiveIndexes()) {
         this.recovery.skippedScan = true;
         break;
       }
-      const point = isLast ? readRecoveryPoint(this.dir) : null;
       const fileSize = segment.size;
-      let truncated = point === null ? null : segment.recoverFrom(point, this.config.indexIntervalBytes);
+      let truncated = point === null || bases[i] !== scanFrom ? null : segment.recoverFrom(point, this.config.indexIntervalBytes, !isLast);
       if (truncated !== null) {
-        this.recovery.recoveryPointOffset = point!.offset;
+        // a point at the active segment's start is a scan of all of it, as without one
+        if (point!.position > 0 || !isLast) this.recovery.recoveryPointOffset = point!.offset;
         this.recovery.scannedBytes += fileSize - point!.position;
       } else {
         this.recovery.scannedBytes += fileSize;
@@ -229,6 +260,10 @@ export class PartitionLog {
       segment.closeForAppends();
     }
     this.active = this.segments[this.segments.length - 1]!;
+    this.pointSegment = point?.segmentBaseOffset ?? -1;
+    // the closed segments scanned were synced as they closed: all before the active one are durable
+    // (a point past the active segment is one of segments that recovery dropped)
+    this.writeActiveStartPoint();
     if (this.active.size > 0 && this.active.rollReferenceMs < 0) this.active.rollReferenceMs = this.now();
     for (const segment of this.segments) this.totalBytes += segment.size;
     const checkpointed = readCheckpoint(this.dir, LOG_START_OFFSET_CHECKPOINT, 1)?.[0]?.[0] ?? 0;
@@ -404,18 +439,77 @@ export class PartitionLog {
     if (this.active.rollReferenceMs < 0) this.active.rollReferenceMs = now;
   }
 
-  /** Closes the active segment and starts a new one at the log end offset. */
+  /**
+   * Closes the active segment and starts a new one at the log end offset. The closed segment is
+   * flushed off this thread (Kafka's UnifiedLog.roll schedules its flush): first the recovery point
+   * goes to its start, unless it already lies in it or before it, so that a crash before the flush
+   * completed scans it. When that point cannot be written, the segment is synced here, as before.
+   */
   private roll(): void {
     const segment = this.active;
-    segment.closeForAppends();
+    let async = this.pointSegment >= 0 && this.pointSegment <= segment.baseOffset;
+    if (!async) async = this.writePoint(startOf(segment));
+    if (async) {
+      this.unflushed.set(segment, 'pending');
+      try {
+        segment.closeForAppendsAsync(this.flusher, (err) => this.flushed(segment, err));
+      } catch (err) {
+        // nothing was scheduled: the point stays at or before this segment
+        this.unflushed.delete(segment);
+        throw err;
+      }
+    } else {
+      segment.closeForAppends();
+    }
     const next = Segment.create(this.dir, segment.nextOffset, this.probe);
     syncDir(this.dir);
     this.segments.push(next);
     this.active = next;
     this.takeSnapshot(next.baseOffset);
-    // the recovery point was in the closed segment: never to be matched to another one
-    fs.rmSync(`${this.dir}/${RECOVERY_POINT_CHECKPOINT}`, { force: true });
+    // the next flush of the new segment writes its point (once the closed ones are durable)
     this.recoveryPointWrittenMs = -Infinity;
+  }
+
+  /**
+   * A rolled segment's flush completed. Nothing to record when the log was closed or the segment is
+   * no longer one of its own (deleted, replaced by compaction): its fd may have been closed under
+   * the flush. A failure is logged and keeps the recovery point where it is.
+   */
+  private flushed(segment: Segment, err: NodeJS.ErrnoException | null): void {
+    if (this.closed || this.unflushed.get(segment) !== 'pending') return;
+    if (err !== null) {
+      this.unflushed.set(segment, 'failed');
+      console.error(`${this.dir}: flush of segment ${segment.baseOffset} failed, recovery after a crash scans from it: ${String(err)}`);
+      return;
+    }
+    this.unflushed.delete(segment);
+    if (this.unflushed.size === 0) this.writeActiveStartPoint();
+  }
+
+  /** A closed segment leaves the log (retention, compaction): its flush, if any, no longer counts. */
+  private forgetFlush(segment: Segment): void {
+    if (!this.unflushed.delete(segment)) return;
+    if (this.unflushed.size === 0 && !this.closed) this.writeActiveStartPoint();
+  }
+
+  /**
+   * Every closed segment is durable: a recovery point before the active segment goes to its start
+   * (none is written where there is no file: that already means as much).
+   */
+  private writeActiveStartPoint(): void {
+    if (this.pointSegment >= 0 && this.pointSegment !== this.active.baseOffset) this.writePoint(startOf(this.active));
+  }
+
+  /** Writes the recovery point; false (logged) when that failed: the older point only makes recovery scan more. */
+  private writePoint(point: RecoveryPoint): boolean {
+    try {
+      writeRecoveryPoint(this.dir, point);
+      this.pointSegment = point.segmentBaseOffset;
+      return true;
+    } catch (err) {
+      console.error(`${this.dir}: recovery point checkpoint failed: ${String(err)}`);
+      return false;
+    }
   }
 
   /**
@@ -539,6 +633,7 @@ export class PartitionLog {
       this.segments.shift();
       this.totalBytes -= oldest.size;
       oldest.delete();
+      this.forgetFlush(oldest);
       deleted++;
     }
     if (deleted > 0) this.leaderEpochs.truncateFromStart(this.logStartOffset);
@@ -593,6 +688,8 @@ export class PartitionLog {
     const i = this.segments.indexOf(old);
     if (i < 0 || old === this.active) throw new Error(`${this.dir}: segment ${old.baseOffset} is not a closed segment of this log`);
     this.totalBytes -= old.size;
+    // a rewritten segment was synced by the cleaner
+    this.forgetFlush(old);
     if (fresh === null) {
       this.segments.splice(i, 1);
     } else {
@@ -601,26 +698,27 @@ export class PartitionLog {
     }
   }
 
-  /** fdatasync of the active segment; at most every RECOVERY_POINT_INTERVAL_MS it becomes the recovery point. */
+  /**
+   * fdatasync of the active segment; at most every RECOVERY_POINT_INTERVAL_MS it becomes the
+   * recovery point, and only when no closed segment's flush is outstanding (else the point stays
+   * before that segment).
+   */
   flush(): void {
     this.active.flush();
     this.messagesSinceFlush = 0;
+    if (this.unflushed.size > 0) return;
     const now = this.now();
     if (now - this.recoveryPointWrittenMs < RECOVERY_POINT_INTERVAL_MS) return;
     this.recoveryPointWrittenMs = now;
-    try {
-      writeRecoveryPoint(this.dir, this.active.recoveryPoint());
-    } catch (err) {
-      // an older recovery point only makes recovery after a crash scan more
-      console.error(`${this.dir}: recovery point checkpoint failed: ${String(err)}`);
-    }
+    this.writePoint(this.active.recoveryPoint());
   }
 
   /**
    * Flushes and closes the log; `snapshot` (default) records the producer state for the next open.
    * A log about to be deleted (`flush` false) is closed without syncing what nobody will read.
-   * Answers whether it was closed cleanly: records and indexes synced, the active segment's last
-   * time index entry written and the producer state snapshotted at the log end offset.
+   * Answers whether it was closed cleanly: records and indexes synced (those of rolled segments whose
+   * flush had not completed too: here, on this thread), the active segment's last time index entry
+   * written and the producer state snapshotted at the log end offset.
    */
   close(snapshot = true, flush = true): boolean {
     if (this.closed) return false;
@@ -633,12 +731,21 @@ export class PartitionLog {
     }
     try {
       if (this.failure === null && flush) {
+        // rolled segments whose flush is still under way are synced here: a shutdown may block
+        for (const [segment, state] of this.unflushed) {
+          if (state !== 'pending') continue;
+          segment.flushNow();
+          this.unflushed.delete(segment);
+        }
         // as Kafka's LogSegment.close: the active segment gets its last time index entry too
         this.active.closeForAppends();
         // none when the latest one is at the log end already, or there is nothing to replay
         const end = this.logEndOffset;
         const needed = this.snapshotOffset !== end && !(end === this.logStartOffset && this.producers.size === 0);
         clean = !(snapshot && needed) || this.takeSnapshot(end);
+        // a failed flush: not known to be durable, so not clean, and the point stays before it
+        if (this.unflushed.size > 0) clean = false;
+        else this.writeActiveStartPoint();
       }
     } finally {
       for (const segment of this.segments) segment.close();
@@ -662,6 +769,14 @@ export class PartitionLog {
     }
     fs.rm(doomed, { recursive: true, force: true }, () => {});
   }
+}
+
+/** A recovery point at the start of `segment`: all of it is scanned. */
+function startOf(segment: Segment): RecoveryPoint {
+  return {
+    segmentBaseOffset: segment.baseOffset, offset: segment.baseOffset, position: 0,
+    maxTimestamp: -1, offsetOfMaxTimestamp: -1, offsetIndexEntries: 0, timeIndexEntries: 0,
+  };
 }
 
 function headerFields(buf: Buffer, at: number, producerId: number): ProducerBatch {

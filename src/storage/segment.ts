@@ -4,6 +4,9 @@
 // written in at append; there is no file header. The segment appends with positional writes at its
 // size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
 // whole batches as one standalone Buffer. Only the last segment of a log is appended to.
+// Closing it for appends syncs its files: at once (closeForAppends: the log closing, recovery,
+// compaction), or off the thread through a SegmentFlusher when the log rolls (closeForAppendsAsync),
+// its index fds held open until that flush completes or the segment is closed.
 import * as fs from 'node:fs';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
@@ -14,6 +17,7 @@ import type { RecoveryPoint } from './checkpoint.js';
 import { OffsetIndex } from './offset-index.js';
 import type { StorageProbe } from './probe.js';
 import { scanLogFile } from './recovery.js';
+import type { SegmentFlusher } from './segment-flusher.js';
 import { TimeIndex } from './time-index.js';
 import { TransactionIndex } from './txn-index.js';
 
@@ -70,6 +74,8 @@ export class Segment {
   readonly probe: StorageProbe;
   private fd: number;
   private bytesSinceLastIndexEntry = 0;
+  /** The flush closeForAppendsAsync scheduled, while it has not completed (null: none). */
+  private pendingFlush: { txnFd: number } | null = null;
 
   private constructor(dir: string, baseOffset: number, fd: number, size: number, probe: StorageProbe) {
     this.dir = dir;
@@ -164,8 +170,9 @@ export class Segment {
    * was fdatasynced and is kept; only the batches after it are validated. Returns the bytes
    * truncated, or null when the point does not fit the files (then recover() it all): a whole batch
    * header right after it must start at its offset, so a stale point never cuts good batches.
+   * allowGaps: a closed segment (see recover).
    */
-  recoverFrom(point: RecoveryPoint, indexIntervalBytes: number): number | null {
+  recoverFrom(point: RecoveryPoint, indexIntervalBytes: number, allowGaps = false): number | null {
     const { position, offset, offsetIndexEntries, timeIndexEntries } = point;
     const fileSize = fs.fstatSync(this.fd).size;
     if (point.segmentBaseOffset !== this.baseOffset || position > fileSize || offset < this.baseOffset
@@ -173,7 +180,7 @@ export class Segment {
       || !this.offsetIndex.prefixIsConsistent(offsetIndexEntries, position, offset)
       || !this.timeIndex.prefixIsConsistent(timeIndexEntries, offset)) return null;
     if (fileSize - position >= BATCH_HEADER_SIZE && readBaseOffset(this.readHeader(position), 0) !== offset) return null;
-    return this.rescan(point, indexIntervalBytes, false);
+    return this.rescan(point, indexIntervalBytes, allowGaps);
   }
 
   /**
@@ -382,14 +389,69 @@ export class Segment {
 
   /** Stops appends: final time index entry, everything synced, index fds closed. */
   closeForAppends(): void {
-    if (this.maxTimestamp >= 0) {
-      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.timeIndex.persist();
-    }
+    this.appendLastTimeIndexEntry();
     this.flush();
     this.txnIndex.sync();
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
+  }
+
+  /**
+   * Stops appends as closeForAppends, but the records and indexes are synced by `flusher`, off this
+   * thread (a roll): `done` gets null once they are durable, or the error. Until then the index fds
+   * stay open; flushNow() completes the flush here instead, close() gives it up. Either way `done`
+   * still comes, and is then the caller's to ignore. The flush's time goes to the probe.
+   */
+  closeForAppendsAsync(flusher: SegmentFlusher, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.appendLastTimeIndexEntry();
+    const fds = [this.fd, this.offsetIndex.syncFd(), this.timeIndex.syncFd()];
+    const txnFd = this.txnIndex.openForSync();
+    if (txnFd >= 0) fds.push(txnFd);
+    const pending = { txnFd };
+    this.pendingFlush = pending;
+    const started = performance.now();
+    flusher.flush(fds, (err) => {
+      if (this.pendingFlush === pending) {
+        this.pendingFlush = null;
+        if (err === null) this.probe.fsync((performance.now() - started) / 1000);
+        this.releaseFlushFds(pending);
+      }
+      done(err);
+    });
+  }
+
+  /** Whether a flush closeForAppendsAsync scheduled is still under way. */
+  get flushPending(): boolean {
+    return this.pendingFlush !== null;
+  }
+
+  /** Completes the pending flush (closeForAppendsAsync) on this thread, at once; a no-op without one. */
+  flushNow(): void {
+    const pending = this.pendingFlush;
+    if (pending === null) return;
+    this.pendingFlush = null;
+    try {
+      this.flush();
+      if (pending.txnFd >= 0) fs.fdatasyncSync(pending.txnFd);
+    } finally {
+      this.releaseFlushFds(pending);
+    }
+  }
+
+  private releaseFlushFds(pending: { txnFd: number }): void {
+    this.offsetIndex.closeFd();
+    this.timeIndex.closeFd();
+    if (pending.txnFd >= 0) {
+      fs.closeSync(pending.txnFd);
+      pending.txnFd = -1;
+    }
+  }
+
+  private appendLastTimeIndexEntry(): void {
+    if (this.maxTimestamp >= 0) {
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.timeIndex.persist();
+    }
   }
 
   /** fdatasync of the records and both indexes; its time goes to the probe. */
@@ -401,7 +463,14 @@ export class Segment {
     this.probe.fsync((performance.now() - started) / 1000);
   }
 
+  /** Closes its fds; a flush still pending is given up (its completion changes nothing here). */
   close(): void {
+    const pending = this.pendingFlush;
+    this.pendingFlush = null;
+    if (pending !== null && pending.txnFd >= 0) {
+      fs.closeSync(pending.txnFd);
+      pending.txnFd = -1;
+    }
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
     if (this.fd >= 0) {

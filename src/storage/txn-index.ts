@@ -9,7 +9,7 @@
 // search: once an entry's lastStableOffset reaches the end of the fetched range, no later entry can
 // overlap it). A torn last entry is ignored. The file is created on the first entry, written
 // without fsync (recovery rebuilds the entries of the segments it rescans, see log.ts) and fsynced
-// when its segment is closed for appends.
+// when its segment is closed for appends (off the log's thread when it rolled, see segment-flusher.ts).
 import * as fs from 'node:fs';
 import { readInt64, writeInt64 } from '../protocol/records/batch.js';
 
@@ -86,6 +86,18 @@ export class TransactionIndex {
     if (kept.length === 0) fs.rmSync(this.path, { force: true });
     else fs.writeFileSync(this.path, encode(kept));
     this.dirty = kept.length > 0;
+  }
+
+  /**
+   * For a sync off this thread: an fd of the file when entries were written since the last sync (the
+   * caller fdatasyncs and closes it), else -1. The entries count as synced from here on: a sync that
+   * fails leaves recovery to rebuild them (see log.ts).
+   */
+  openForSync(): number {
+    if (!this.dirty) return -1;
+    const fd = fs.openSync(this.path, 'r');
+    this.dirty = false;
+    return fd;
   }
 
   /** fsyncs the file when entries were written since the last sync. */

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { readRecoveryPoint, writeRecoveryPoint } from '../../src/storage/checkpoint.js';
 import { CLEAN_SHUTDOWN_FILE, takeCleanShutdownMarkers, writeCleanShutdownMarkers } from '../../src/storage/clean-shutdown.js';
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
-import { append, config, listDir, produce, readAll, withDir } from './helpers.js';
+import { NO_PROBE } from '../../src/storage/probe.js';
+import { HeldFlusher, append, config, listDir, produce, readAll, withDir } from './helpers.js';
 
 const cfg: LogConfig = config({ segmentBytes: 1200, indexIntervalBytes: 150 });
 
@@ -171,13 +172,26 @@ test('a stale recovery point (the batch after it does not start at its offset) i
   log.close();
 }));
 
-test('a roll leaves no recovery point of the closed segment behind; the next flush writes one for the new segment', () => withDir((dir) => {
-  const log = PartitionLog.open(dir, config({ segmentBytes: 1200, indexIntervalBytes: 150, flushIntervalMessages: 1 }), () => 1_800_000_000_000);
+test('a roll keeps the recovery point in the rolled segment until its flush completes; the point then goes to the new segment, and its next flush writes one inside it', () => withDir((dir) => {
+  const flusher = new HeldFlusher();
+  const log = PartitionLog.open(dir, config({ segmentBytes: 1200, indexIntervalBytes: 150, flushIntervalMessages: 1 }), () => 1_800_000_000_000, false, NO_PROBE, flusher);
   append(log, { records: 3, padding: 20 });
-  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, 0);
+  const first = readRecoveryPoint(dir);
+  assert.equal(first?.segmentBaseOffset, 0);
+  assert.ok(first!.position > 0);
   while (log.segmentCount < 3) append(log, { records: 3, padding: 20 });
+  // two rolled segments not yet flushed: the point stays where the first flush put it
+  assert.equal(flusher.pending.length, 2);
+  assert.deepEqual(readRecoveryPoint(dir), first);
+  flusher.complete(0);
+  assert.deepEqual(readRecoveryPoint(dir), first, 'the second rolled segment is not durable yet');
+  flusher.complete(0);
   const active = listDir(dir).filter((n) => n.endsWith('.log')).at(-1)!;
+  const base = Number(active.slice(0, 20));
+  assert.deepEqual([readRecoveryPoint(dir)?.segmentBaseOffset, readRecoveryPoint(dir)?.position], [base, 0]);
+  append(log, { records: 3, padding: 20 });
   const point = readRecoveryPoint(dir);
-  assert.deepEqual([point?.segmentBaseOffset, point?.position], [Number(active.slice(0, 20)), fs.statSync(path.join(dir, active)).size]);
+  assert.equal(log.segmentCount, 3);
+  assert.deepEqual([point?.segmentBaseOffset, point?.position], [base, fs.statSync(path.join(dir, active)).size]);
   log.close();
 }));

@@ -124,7 +124,7 @@ test('compaction keeps each key\'s latest record at its original offset, from an
   // emptied segments are gone, except the first
   assert.ok(log.segmentCount < segments);
   assert.ok(listDir(dir).includes('00000000000000000000.log'));
-  assert.deepEqual(listDir(dir).filter((n) => !/^\d{20}\.(log|index|timeindex|snapshot)$/.test(n)), ['leader-epoch-checkpoint']);
+  assert.deepEqual(listDir(dir).filter((n) => !/^\d{20}\.(log|index|timeindex|snapshot)$/.test(n)), ['leader-epoch-checkpoint', 'recovery-point-checkpoint']);
   // appends go on at the same offsets
   assert.equal(put(log, [['k1', 'again']])[0]!.offset, all.length);
   log.close();

@@ -1,8 +1,10 @@
-// Shared helpers for storage tests: temp directories, a test LogConfig, batches ready to append.
+// Shared helpers for storage tests: temp directories, a test LogConfig, batches ready to append, a
+// SegmentFlusher that holds rolled segments' flushes until the test completes or fails them.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LogConfig, PartitionLog } from '../../src/storage/log.js';
+import type { SegmentFlusher } from '../../src/storage/segment-flusher.js';
 import { scanBatches, type BatchInfo } from '../../src/protocol/records/batch.js';
 import { buildBatch, type BuildBatchOptions } from '../records/build-batch.js';
 
@@ -69,4 +71,41 @@ export function readAll(log: PartitionLog): Buffer {
     offset = offsetsOf(records).at(-1)![1] + 1;
   }
   return Buffer.concat(parts);
+}
+
+type FlushDone = (err: NodeJS.ErrnoException | null) => void;
+
+/** Holds each flush a roll schedules until the test completes it (fdatasync here, then done) or fails it. */
+export class HeldFlusher implements SegmentFlusher {
+  readonly pending: Array<{ fds: readonly number[]; done: FlushDone }> = [];
+
+  flush(fds: readonly number[], done: FlushDone): void {
+    this.pending.push({ fds, done });
+  }
+
+  /** Completes the held flush at `index` (oldest first): each fd fdatasynced, the first error (EBADF of a closed fd, say) to done. */
+  complete(index = 0): void {
+    const [flush] = this.pending.splice(index, 1);
+    if (flush === undefined) throw new Error(`no held flush at ${index}`);
+    let first: NodeJS.ErrnoException | null = null;
+    for (const fd of flush.fds) {
+      try {
+        fs.fdatasyncSync(fd);
+      } catch (err) {
+        first ??= err as NodeJS.ErrnoException;
+      }
+    }
+    flush.done(first);
+  }
+
+  completeAll(): void {
+    while (this.pending.length > 0) this.complete(0);
+  }
+
+  /** Fails the held flush at `index` with `code` (EIO by default), syncing nothing. */
+  fail(index = 0, code = 'EIO'): void {
+    const [flush] = this.pending.splice(index, 1);
+    if (flush === undefined) throw new Error(`no held flush at ${index}`);
+    flush.done(Object.assign(new Error(`${code}: i/o error, fdatasync`), { code }));
+  }
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TopicRegistry } from '../../src/cluster/topics.js';
+import { readRecoveryPoint } from '../../src/storage/checkpoint.js';
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
 import { eventually } from '../helpers/clients.js';
 import { append, config, listDir, offsetsOf, readAll, withDir } from './helpers.js';
@@ -156,7 +157,8 @@ test('corruption inside a closed segment ends the log there and drops later segm
   const log = PartitionLog.open(dir, cfg);
   assert.equal(log.segmentCount, 1);
   assert.equal(log.logEndOffset, 2);
-  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
+  assert.deepEqual(listDir(dir), ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint', 'recovery-point-checkpoint']);
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, 0, 'the recovery point is not left in a dropped segment');
   assert.deepEqual(offsetsOf(log.read(0, 1 << 20).records), [[0, 1]]);
   assert.equal(append(log, { records: 1 }).baseOffset, 2);
   log.close();
