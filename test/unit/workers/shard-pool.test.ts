@@ -126,6 +126,12 @@ describe('shard pool', () => {
   });
 });
 
+test('a closed pool answers every later task with an error, at once', async () => {
+  const pool = new ShardPool(1);
+  await pool.close();
+  await assert.rejects(pool.run(0, { op: 'stats' }), /shard 0 is closed/);
+});
+
 // Compile-time checks: never run, only compiled (the build is the test).
 export function typeChecks(pool: ShardPool): void {
   void (async () => {
