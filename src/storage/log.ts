@@ -24,8 +24,9 @@
 // empty segment). Compaction leaves offset gaps in closed segments, never in the active one.
 //
 // Flushes and recovery, as Kafka's: a roll does not sync the segment it closes on this thread; it
-// schedules its flush (fdatasync of the .log and its indexes) on a SegmentFlusher, off the thread
-// (segment-flusher.ts), and appends go on. The recovery-point-checkpoint (checkpoint.ts) says where
+// schedules its flush (fdatasync of the .log and its indexes, with the producer state snapshot taken
+// at the roll and the directory) on a SegmentFlusher, off the thread (segment-flusher.ts), and
+// appends go on. The recovery-point-checkpoint (checkpoint.ts) says where
 // a scan after a crash must start: before the roll it is moved to the rolled segment's start unless
 // it already lies in that segment or before it, and once the flushes of every closed segment have
 // completed it moves to the active segment's start (everything before it durable); a flush of the
@@ -49,7 +50,7 @@ import { buildControlBatch } from '../protocol/records/build.js';
 import { readTxnMarker } from '../protocol/records/read.js';
 import { CLEANER_BUDGET_BYTES, IDLE_REPORT, LogCleaner, completeSwaps, type CompactionReport } from './compaction.js';
 import { LOG_SUFFIX, isTempFileName, parseSegmentFileName, segmentPath } from './file-names.js';
-import { deleteOldSnapshots, loadLatestSnapshot, writeSnapshot } from './producer-snapshot.js';
+import { deleteOldSnapshots, loadLatestSnapshot, snapshotPath, writeSnapshot } from './producer-snapshot.js';
 import { ProducerStateManager, type ProducerBatch } from './producer-state.js';
 import {
   LOG_START_OFFSET_CHECKPOINT, type RecoveryPoint, readCheckpoint, readRecoveryPoint, writeCheckpoint, writeRecoveryPoint,
@@ -315,10 +316,13 @@ export class PartitionLog {
     segment.txnIndex.append({ producerId, firstOffset: txn.firstOffset, lastOffset: offset, lastStableOffset: first < 0 ? offset + 1 : first });
   }
 
-  /** Snapshots the producer state as of `offset` (the log end offset) and keeps the latest two; false when it failed. */
-  private takeSnapshot(offset: number): boolean {
+  /**
+   * Snapshots the producer state as of `offset` (the log end offset) and keeps the latest two; false
+   * when it failed. sync false (a roll): not fsynced, the roll's flush syncs it.
+   */
+  private takeSnapshot(offset: number, sync = true): boolean {
     try {
-      writeSnapshot(this.dir, offset, this.producers.entries());
+      writeSnapshot(this.dir, offset, this.producers.entries(), sync);
       this.snapshotOffset = offset;
       deleteOldSnapshots(this.dir);
       return true;
@@ -449,25 +453,27 @@ export class PartitionLog {
     const segment = this.active;
     let async = this.pointSegment >= 0 && this.pointSegment <= segment.baseOffset;
     if (!async) async = this.writePoint(startOf(segment));
-    if (async) {
-      this.unflushed.set(segment, 'pending');
-      try {
-        segment.closeForAppendsAsync(this.flusher, (err) => this.flushed(segment, err));
-      } catch (err) {
-        // nothing was scheduled: the point stays at or before this segment
-        this.unflushed.delete(segment);
-        throw err;
-      }
-    } else {
-      segment.closeForAppends();
-    }
     const next = Segment.create(this.dir, segment.nextOffset, this.probe);
     syncDir(this.dir);
     this.segments.push(next);
     this.active = next;
-    this.takeSnapshot(next.baseOffset);
     // the next flush of the new segment writes its point (once the closed ones are durable)
     this.recoveryPointWrittenMs = -Infinity;
+    if (!async) {
+      segment.closeForAppends();
+      this.takeSnapshot(next.baseOffset);
+      return;
+    }
+    // as Kafka's roll: the snapshot is synced by the same flush, with the directory (its rename)
+    const alsoSync = this.takeSnapshot(next.baseOffset, false) ? openForSync([snapshotPath(this.dir, next.baseOffset), this.dir]) : [];
+    this.unflushed.set(segment, 'pending');
+    try {
+      segment.closeForAppendsAsync(this.flusher, (err) => this.flushed(segment, err), alsoSync);
+    } catch (err) {
+      // nothing was scheduled: the point stays at or before this segment
+      this.unflushed.delete(segment);
+      throw err;
+    }
   }
 
   /**
@@ -769,6 +775,19 @@ export class PartitionLog {
     }
     fs.rm(doomed, { recursive: true, force: true }, () => {});
   }
+}
+
+/** Read-only fds of `paths` for a flush to sync (those that cannot be opened are left out: less is synced, recovery copes). */
+function openForSync(paths: readonly string[]): number[] {
+  const fds: number[] = [];
+  for (const p of paths) {
+    try {
+      fds.push(fs.openSync(p, 'r'));
+    } catch (err) {
+      console.error(`${p}: cannot open for the roll's flush: ${String(err)}`);
+    }
+  }
+  return fds;
 }
 
 /** A recovery point at the start of `segment`: all of it is scanned. */

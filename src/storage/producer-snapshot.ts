@@ -10,7 +10,9 @@
 //   batch (oldest first): firstSeq int32 | lastSeq int32 | firstOffset int64 | lastOffset int64 |
 //             timestamp int64
 // Written to <name>.tmp, fsynced and renamed, so a snapshot file is whole or absent; one that fails
-// its CRC is ignored (and removed) as if absent.
+// its CRC is ignored (and removed) as if absent. The snapshot of a roll is not fsynced here: as in
+// Kafka, the roll's flush syncs it and the directory off the log's thread (log.ts); torn by a crash
+// before that, it fails its CRC and the one before it is used.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
@@ -83,19 +85,22 @@ export function decodeSnapshot(buf: Buffer): ProducerEntry[] | null {
   return p === buf.length ? out : null;
 }
 
-/** Writes the snapshot at `offset` durably (temp file, fsync, rename, directory fsync). */
-export function writeSnapshot(dir: string, offset: number, entries: Iterable<ProducerEntry>): void {
+/**
+ * Writes the snapshot at `offset` durably (temp file, fsync, rename, directory fsync); with `sync`
+ * false neither fsync is done: the caller syncs the file and the directory.
+ */
+export function writeSnapshot(dir: string, offset: number, entries: Iterable<ProducerEntry>, sync = true): void {
   const final = snapshotPath(dir, offset);
   const tmp = `${final}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
     fs.writeFileSync(fd, encodeSnapshot(entries));
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, final);
-  syncDir(dir);
+  if (sync) syncDir(dir);
 }
 
 /** The offsets of the directory's snapshot files, ascending. */

@@ -42,6 +42,16 @@ function writeFully(fd: number, buf: Buffer, off: number, len: number, position:
   while (done < len) done += fs.writeSync(fd, buf, off + done, len - done, position + done);
 }
 
+function closeAll(fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closed is closed
+    }
+  }
+}
+
 /** Runs one step of undoing a failed append; false when it failed too. */
 function undo(step: () => void): boolean {
   try {
@@ -74,8 +84,8 @@ export class Segment {
   readonly probe: StorageProbe;
   private fd: number;
   private bytesSinceLastIndexEntry = 0;
-  /** The flush closeForAppendsAsync scheduled, while it has not completed (null: none). */
-  private pendingFlush: { txnFd: number } | null = null;
+  /** The flush closeForAppendsAsync scheduled, while it has not completed (null: none), with the fds it opened for it. */
+  private pendingFlush: { ownFds: number[] } | null = null;
 
   private constructor(dir: string, baseOffset: number, fd: number, size: number, probe: StorageProbe) {
     this.dir = dir;
@@ -401,13 +411,22 @@ export class Segment {
    * thread (a roll): `done` gets null once they are durable, or the error. Until then the index fds
    * stay open; flushNow() completes the flush here instead, close() gives it up. Either way `done`
    * still comes, and is then the caller's to ignore. The flush's time goes to the probe.
+   * alsoSync: fds of other files to sync in the same flush (the roll's producer state snapshot and
+   * the directory); the segment closes them with its own.
    */
-  closeForAppendsAsync(flusher: SegmentFlusher, done: (err: NodeJS.ErrnoException | null) => void): void {
-    this.appendLastTimeIndexEntry();
-    const fds = [this.fd, this.offsetIndex.syncFd(), this.timeIndex.syncFd()];
-    const txnFd = this.txnIndex.openForSync();
-    if (txnFd >= 0) fds.push(txnFd);
-    const pending = { txnFd };
+  closeForAppendsAsync(flusher: SegmentFlusher, done: (err: NodeJS.ErrnoException | null) => void, alsoSync: readonly number[] = []): void {
+    const pending = { ownFds: [...alsoSync] };
+    let fds: number[];
+    try {
+      this.appendLastTimeIndexEntry();
+      fds = [this.fd, this.offsetIndex.syncFd(), this.timeIndex.syncFd()];
+      const txnFd = this.txnIndex.openForSync();
+      if (txnFd >= 0) pending.ownFds.push(txnFd);
+    } catch (err) {
+      closeAll(pending.ownFds);
+      throw err;
+    }
+    fds.push(...pending.ownFds);
     this.pendingFlush = pending;
     const started = performance.now();
     flusher.flush(fds, (err) => {
@@ -420,11 +439,6 @@ export class Segment {
     });
   }
 
-  /** Whether a flush closeForAppendsAsync scheduled is still under way. */
-  get flushPending(): boolean {
-    return this.pendingFlush !== null;
-  }
-
   /** Completes the pending flush (closeForAppendsAsync) on this thread, at once; a no-op without one. */
   flushNow(): void {
     const pending = this.pendingFlush;
@@ -432,19 +446,16 @@ export class Segment {
     this.pendingFlush = null;
     try {
       this.flush();
-      if (pending.txnFd >= 0) fs.fdatasyncSync(pending.txnFd);
+      for (const fd of pending.ownFds) fs.fdatasyncSync(fd);
     } finally {
       this.releaseFlushFds(pending);
     }
   }
 
-  private releaseFlushFds(pending: { txnFd: number }): void {
+  private releaseFlushFds(pending: { ownFds: number[] }): void {
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
-    if (pending.txnFd >= 0) {
-      fs.closeSync(pending.txnFd);
-      pending.txnFd = -1;
-    }
+    closeAll(pending.ownFds.splice(0));
   }
 
   private appendLastTimeIndexEntry(): void {
@@ -467,10 +478,7 @@ export class Segment {
   close(): void {
     const pending = this.pendingFlush;
     this.pendingFlush = null;
-    if (pending !== null && pending.txnFd >= 0) {
-      fs.closeSync(pending.txnFd);
-      pending.txnFd = -1;
-    }
+    if (pending !== null) closeAll(pending.ownFds.splice(0));
     this.offsetIndex.closeFd();
     this.timeIndex.closeFd();
     if (this.fd >= 0) {

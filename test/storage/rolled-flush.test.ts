@@ -3,7 +3,8 @@
 // crash while its flush is pending scans it (a torn or corrupt tail is cut as in an active segment);
 // once the flush completed it is trusted again; close() syncs pending flushes itself; retention,
 // DeleteRecords and a log closed under a pending flush stay safe; a failed flush keeps the recovery
-// point; several rolls in a row keep the point monotonic and never past an unflushed segment.
+// point; several rolls in a row keep the point monotonic and never past an unflushed segment; the
+// roll's producer state snapshot, synced by the same flush, torn by a crash is replaced by the one before.
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import { readRecoveryPoint, type RecoveryPoint } from '../../src/storage/checkpo
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
 import { NO_PROBE } from '../../src/storage/probe.js';
 import { eventually } from '../helpers/clients.js';
-import { HeldFlusher, append, config, listDir, readAll, tempDir, removeDir, withDir } from './helpers.js';
+import { HeldFlusher, append, config, listDir, produce, readAll, tempDir, removeDir, withDir } from './helpers.js';
 
 const cfg: LogConfig = config({ segmentBytes: 1200, indexIntervalBytes: 150 });
 
@@ -39,14 +40,16 @@ function lastBatchSize(file: string): number {
   return last;
 }
 
-/** Calls of fs.fdatasyncSync while `fn` runs, each as the path of the fd it synced. */
+/** Calls of fs.fdatasyncSync and fs.fsyncSync while `fn` runs, each as the path of the fd it synced. */
 function syncedPaths(fn: () => void): string[] {
   const paths: string[] = [];
-  const original = fs.fdatasyncSync;
-  mock.method(fs, 'fdatasyncSync', (fd: number) => {
-    paths.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
-    original(fd);
-  });
+  for (const name of ['fdatasyncSync', 'fsyncSync'] as const) {
+    const original = fs[name];
+    mock.method(fs, name, (fd: number) => {
+      paths.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      original(fd);
+    });
+  }
   syncBuiltinESMExports();
   try {
     fn();
@@ -57,15 +60,15 @@ function syncedPaths(fn: () => void): string[] {
   return paths;
 }
 
-test('a roll returns before the rolled segment is synced: its flush is handed to the flusher, the recovery point goes to its start', () => withDir((dir) => {
+test('a roll returns before the rolled segment is synced: its flush (with the roll\'s producer state snapshot and the directory) is handed to the flusher, the recovery point goes to its start', () => withDir((dir) => {
   const flusher = new HeldFlusher();
   const log = open(dir, flusher);
   const synced = syncedPaths(() => fillTo(log, 2));
-  assert.deepEqual(synced, [], 'nothing fdatasynced on this thread');
+  const [first, second] = logFiles(dir);
+  assert.deepEqual(synced.filter((p) => /\.(log|index|timeindex|snapshot)$/.test(p)), [], 'no segment file nor snapshot synced on this thread');
   assert.equal(flusher.pending.length, 1);
-  const first = logFiles(dir)[0]!;
   const heldPaths = flusher.pending[0]!.fds.map((fd) => path.basename(fs.readlinkSync(`/proc/self/fd/${fd}`))).sort();
-  assert.deepEqual(heldPaths, [first.replace('.log', '.index'), first, first.replace('.log', '.timeindex')].sort());
+  assert.deepEqual(heldPaths, [first!.replace('.log', '.index'), first!, first!.replace('.log', '.timeindex'), second!.replace('.log', '.snapshot'), path.basename(dir)].sort());
   assert.deepEqual([readRecoveryPoint(dir)?.segmentBaseOffset, readRecoveryPoint(dir)?.position], [0, 0]);
   flusher.completeAll();
   log.close();
@@ -132,6 +135,8 @@ test('close() with flushes pending syncs the rolled segments itself and is clean
   const data = readAll(log);
   const logs = logFiles(dir);
   assert.equal(flusher.pending.length, 3);
+  const snapshots = listDir(dir).filter((n) => n.endsWith('.snapshot'));
+  assert.equal(snapshots.length, 2);
   let clean = false;
   const synced = syncedPaths(() => { clean = log.close(); });
   assert.equal(clean, true);
@@ -140,6 +145,7 @@ test('close() with flushes pending syncs the rolled segments itself and is clean
       assert.ok(synced.some((p) => path.basename(p) === file), `${file} synced at close: ${synced.map((p) => path.basename(p)).join(', ')}`);
     }
   }
+  for (const file of snapshots) assert.ok(synced.some((p) => path.basename(p) === file), `${file} (the rolls' snapshots) synced at close`);
   const point = readRecoveryPoint(dir);
   assert.deepEqual([point?.segmentBaseOffset, point?.position], [Number(logs.at(-1)!.slice(0, 20)), 0]);
   flusher.completeAll();
@@ -272,3 +278,26 @@ test('with the default flusher the thread pool syncs the rolled segment and the 
     removeDir(dir);
   }
 });
+
+test('a crash before the roll\'s flush synced its producer state snapshot: a torn snapshot is dropped, the one before it and the log give the same producer state', () => withDir((dir) => {
+  const flusher = new HeldFlusher();
+  const log = open(dir, flusher);
+  let sequence = 0;
+  while (log.segmentCount < 4) {
+    const p = produce({ records: 2, padding: 12, producerId: 7, producerEpoch: 0, baseSequence: sequence });
+    assert.equal(log.appendFromProducer(p.records, p.batches).code, 0);
+    sequence += 2;
+  }
+  const snapshots = listDir(dir).filter((n) => n.endsWith('.snapshot'));
+  assert.equal(snapshots.length, 2);
+  const latest = path.join(dir, snapshots.at(-1)!);
+  fs.truncateSync(latest, Math.floor(fs.statSync(latest).size / 2));
+  const recovered = open(dir, undefined);
+  assert.equal(recovered.recovery.producerSnapshotOffset, Number(snapshots[0]!.slice(0, 20)));
+  const repeat = produce({ records: 2, padding: 12, producerId: 7, producerEpoch: 0, baseSequence: sequence - 2 });
+  assert.equal(recovered.appendFromProducer(repeat.records, repeat.batches).duplicate, true);
+  const next = produce({ records: 1, producerId: 7, producerEpoch: 0, baseSequence: sequence });
+  assert.deepEqual(recovered.appendFromProducer(next.records, next.batches), { code: 0, baseOffset: log.logEndOffset, duplicate: false });
+  recovered.close();
+  log.close(false, false);
+}));
