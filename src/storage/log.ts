@@ -454,18 +454,21 @@ export class PartitionLog {
     let async = this.pointSegment >= 0 && this.pointSegment <= segment.baseOffset;
     if (!async) async = this.writePoint(startOf(segment));
     const next = Segment.create(this.dir, segment.nextOffset, this.probe);
-    syncDir(this.dir);
     this.segments.push(next);
     this.active = next;
     // the next flush of the new segment writes its point (once the closed ones are durable)
     this.recoveryPointWrittenMs = -Infinity;
     if (!async) {
+      syncDir(this.dir);
       segment.closeForAppends();
       this.takeSnapshot(next.baseOffset);
       return;
     }
-    // as Kafka's roll: the snapshot is synced by the same flush, with the directory (its rename)
-    const alsoSync = this.takeSnapshot(next.baseOffset, false) ? openForSync([snapshotPath(this.dir, next.baseOffset), this.dir]) : [];
+    // as Kafka's roll: the snapshot is synced by the same flush, with the directory (the new
+    // segment's files and the snapshot's rename; a crash before it scans from the rolled segment,
+    // and the new one held nothing synced yet)
+    const synced = this.takeSnapshot(next.baseOffset, false) ? [snapshotPath(this.dir, next.baseOffset), this.dir] : [this.dir];
+    const alsoSync = openForSync(synced);
     this.unflushed.set(segment, 'pending');
     try {
       segment.closeForAppendsAsync(this.flusher, (err) => this.flushed(segment, err), alsoSync);
