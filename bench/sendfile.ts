@@ -15,6 +15,8 @@
 // Also the cost of one koffi call (abs and getpid through koffi against reading process.pid).
 //
 //   node dist/bench/sendfile.js [--size-mib 512] [--chunks-kib 16,256,1024] [--repeat 3] [--framed]
+// About 25 s on 2 cores with the defaults; one --chunks-kib at a time takes 8 to 10 s. Not part of
+// `npm run bench` (koffi is a devDependency only for this). Figures: bench/RESULTS.md, "sendfile(2)".
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
