@@ -27,6 +27,13 @@ export function shardOf(topic: string, partition: number, shards: number): numbe
   return ((h >>> 0) + partition) % shards;
 }
 
+/**
+ * Ops that can run long (opening and recovering logs, compaction, retention, closing): each ends
+ * its round trip, so that neither the answers before it nor a long start-up's progress (one answer
+ * per chunk of partitions opened) wait for all of them.
+ */
+const LONG_OPS: ReadonlySet<ShardOp> = new Set<ShardOp>(['open', 'compact', 'retention', 'close']);
+
 /** A task waiting for its shard, and how to answer it. */
 interface Queued { task: ShardTask<QueuedOp>; resolve: (value: ShardResult<QueuedOp>) => void; reject: (err: unknown) => void }
 
@@ -164,17 +171,20 @@ export class ShardPool {
       return;
     }
     this.busy[shard] = true;
-    this.queues[shard] = [];
-    this.out[shard] = queued;
-    const message: ShardMessage = queued.map((q) => this.wire(q.task));
+    // a long task ends its round trip: what follows waits for the next one
+    const end = queued.findIndex((q) => LONG_OPS.has(q.task.op));
+    const sending = end < 0 || end === queued.length - 1 ? queued : queued.slice(0, end + 1);
+    this.queues[shard] = sending === queued ? [] : queued.slice(end + 1);
+    this.out[shard] = sending;
+    const message: ShardMessage = sending.map((q) => this.wire(q.task));
     port.ref();
     try {
       port.postMessage(message);
     } catch (err) {
       // a task that cannot be cloned: the round trip fails, and the shard goes on
       this.out[shard] = [];
-      this.queueDepth[shard]! -= queued.length;
-      for (const q of queued) q.reject(err);
+      this.queueDepth[shard]! -= sending.length;
+      for (const q of sending) q.reject(err);
       this.next(shard);
     }
   }

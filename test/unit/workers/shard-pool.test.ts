@@ -119,6 +119,20 @@ describe('shard pool', () => {
     assert.deepEqual(results.map(([r]) => [r!.errorCode, r!.baseOffset]), [[ErrorCode.NONE, 0], [ErrorCode.NONE, 2]]);
   });
 
+  test('a long task (open, compact, retention, close) ends its round trip; what follows goes in the next', async () => {
+    const key = keys[4]!;
+    const shard = pool.shardFor(TOPIC, 4);
+    const sent = await sentOps(async () => {
+      await Promise.all([
+        pool.run(shard, produceTask(key, 1)),
+        pool.run(shard, { op: 'compact', nowMs: Date.now() }),
+        pool.run(shard, produceTask(key, 1)),
+        pool.run(shard, produceTask(key, 1)),
+      ]);
+    });
+    assert.deepEqual(sent, [['produce'], ['compact'], ['produce', 'produce']]);
+  });
+
   test('broadcast answers every shard\'s result of the op', async () => {
     const stats = await pool.broadcast({ op: 'stats' });
     assert.equal(stats.length, 3);
