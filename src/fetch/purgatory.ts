@@ -22,15 +22,21 @@ export class Purgatory {
     return this.all.size;
   }
 
-  /** Resolves true when at least needBytes were appended to the keys, false on timeout or release. */
-  wait(keys: PartitionKey[], needBytes: number, timeoutMs: number, onRelease: (release: () => void) => void): Promise<boolean> {
+  /**
+   * Resolves true when at least needBytes were appended to the keys, false on timeout or release.
+   * onRelease gets the release (the connection calls it when it closes) and may answer how to take
+   * it back: the wait does so as it ends, so that nothing of it stays behind on the connection.
+   */
+  wait(keys: PartitionKey[], needBytes: number, timeoutMs: number, onRelease: (release: () => void) => (() => void) | void): Promise<boolean> {
     if (this.released) return Promise.resolve(false);
     return new Promise((resolve) => {
       let settled = false;
+      let forget: (() => void) | void;
       const finish = (satisfied: boolean): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (forget !== undefined) forget();
         this.all.delete(waiter);
         for (const k of keys) {
           const set = this.byKey.get(k);
@@ -47,7 +53,9 @@ export class Purgatory {
         if (set === undefined) this.byKey.set(k, set = new Set());
         set.add(waiter);
       }
-      onRelease(() => finish(false));
+      forget = onRelease(() => finish(false));
+      // released at once (the connection had closed): nothing was kept
+      if (settled && forget !== undefined) forget();
     });
   }
 

@@ -17,6 +17,8 @@ import { RequestMemory, type MemorySources } from './request-memory.js';
 /** Why the listener's sweep closed a connection (the reason label of samsa_connections_timed_out_total). */
 export type TimeoutReason = 'idle' | 'request_read';
 
+const NOTHING = (): void => {};
+
 /** Answered for a request that ends the connection: the replies before it are written first. */
 export const CLOSE = Symbol('close');
 
@@ -53,7 +55,7 @@ export class Connection {
   private closing = false;
   /** The client has finished sending: close our side once every request it sent is answered. */
   private peerEnded = false;
-  private readonly closeHooks: (() => void)[] = [];
+  private readonly closeHooks = new Set<() => void>();
   private readonly pending: { request: RequestMemory | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private corked = false;
@@ -93,13 +95,21 @@ export class Connection {
 
   get listenerName(): string { return this.opts.listenerName; }
 
-  /** Called once when the connection goes away (long polls release their waits here). */
-  onClose(hook?: () => void): void {
+  /**
+   * `hook` is called once when the connection goes away (long polls release their waits here);
+   * answers how to take it back (a wait that ended: a long-lived connection would otherwise keep
+   * every hook, and what it holds, until it closes). Without a hook: the connection is gone.
+   */
+  onClose(hook?: () => void): () => void {
     if (hook !== undefined) {
-      if (this.closed) hook(); else this.closeHooks.push(hook);
-      return;
+      if (this.closed) {
+        hook();
+        return NOTHING;
+      }
+      this.closeHooks.add(hook);
+      return () => { this.closeHooks.delete(hook); };
     }
-    if (this.closed) return;
+    if (this.closed) return NOTHING;
     this.closed = true;
     this.opts.budget.forget(this);
     this.opts.framePool.forget(this.memoryReleased);
@@ -110,7 +120,10 @@ export class Connection {
     }
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
     if (!this.writing) this.dropPending();
-    for (const h of this.closeHooks.splice(0)) h();
+    const hooks = [...this.closeHooks];
+    this.closeHooks.clear();
+    for (const h of hooks) h();
+    return NOTHING;
   }
 
   /**

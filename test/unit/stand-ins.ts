@@ -72,13 +72,21 @@ export class FakeConnection implements ClientConnection {
     return CLOSE;
   }
 
-  onClose(hook?: () => void): void {
+  onClose(hook?: () => void): () => void {
     if (hook !== undefined) {
-      if (this.closed) hook(); else this.hooks.push(hook);
-      return;
+      if (this.closed) {
+        hook();
+        return () => {};
+      }
+      this.hooks.push(hook);
+      return () => {
+        const i = this.hooks.indexOf(hook);
+        if (i >= 0) this.hooks.splice(i, 1);
+      };
     }
     this.closed = true;
     for (const h of this.hooks.splice(0)) h();
+    return () => {};
   }
 }
 

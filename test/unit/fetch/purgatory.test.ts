@@ -105,3 +105,25 @@ test('shutdown completes every wait, and a wait begun after it ends at once', as
   await settle();
   assert.deepEqual([late.outcome, handedOver, purgatory.size], [false, false, 0]);
 });
+
+test('a wait that ends, however it ends, takes its release back from the connection', async () => {
+  const purgatory = new Purgatory();
+  const held = new Set<() => void>();
+  // as Connection.onClose: keeps the release until the connection closes, answers how to take it back
+  const connection = (release: () => void): (() => void) => {
+    held.add(release);
+    return () => { held.delete(release); };
+  };
+  const appended = watch(purgatory.wait(['a-0'], 10, 60_000, connection));
+  const timedOut = watch(purgatory.wait(['b-0'], 10, 1_000, connection));
+  const released = watch(purgatory.wait(['c-0'], 10, 60_000, connection));
+  assert.equal(held.size, 3);
+  purgatory.appended('a-0', 10);
+  mock.timers.tick(1_000);
+  await settle();
+  assert.deepEqual([appended.outcome, timedOut.outcome, released.outcome], [true, false, null]);
+  assert.equal(held.size, 1, 'the completed and the timed-out waits are no longer held');
+  for (const release of [...held]) release();
+  await settle();
+  assert.deepEqual([released.outcome, held.size, purgatory.size], [false, 0, 0]);
+});
