@@ -15,6 +15,7 @@ import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/clients.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -58,6 +59,19 @@ function segmentFiles(broker: BrokerProcess, partition: number, suffix: string):
   return fs.readdirSync(partitionDir(broker, partition)).filter((n) => n.endsWith(suffix)).sort().map((n) => path.join(partitionDir(broker, partition), n));
 }
 
+/**
+ * Waits until the flushes of every rolled segment of the partition have completed: its recovery
+ * point has moved to the active segment (a crash before that scans the rolled segment too, see
+ * PartitionLog.roll, and counts its indexes as rebuilt).
+ */
+async function rolledSegmentsFlushed(broker: BrokerProcess, partition: number): Promise<void> {
+  const active = path.basename(segmentFiles(broker, partition, '.log').at(-1)!, '.log');
+  await eventually(`the recovery point of partition ${partition} in its active segment`, async () => {
+    const point = fs.readFileSync(path.join(partitionDir(broker, partition), 'recovery-point-checkpoint'), 'utf8').split('\n')[2]?.split(' ')[0];
+    return Number(point) === Number(active) ? true : undefined;
+  });
+}
+
 /** The JSON log lines whose msg matches. */
 function lines(broker: BrokerProcess, msg: RegExp): Array<Record<string, unknown>> {
   return broker.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => msg.test(String(l.msg)));
@@ -93,6 +107,9 @@ async function produceAgain(broker: BrokerProcess, sent: string[][]): Promise<vo
 test('kill -9, a torn tail and a cut index: the log lines name the partition, the bytes dropped and the rebuilt indexes', async () => {
   let { broker, sent } = await startAndProduce(60);
   try {
+    // the rolled segments made durable, so that the only index rebuilt is the one cut below
+    await rolledSegmentsFlushed(broker, 0);
+    await rolledSegmentsFlushed(broker, 1);
     await broker.kill();
     const logs0 = segmentFiles(broker, 0, '.log');
     assert.ok(logs0.length >= 2, `several segments: ${logs0.join(', ')}`);
