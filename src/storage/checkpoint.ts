@@ -41,6 +41,36 @@ export function readRecoveryPoint(dir: string): RecoveryPoint | null {
 export function writeRecoveryPoint(dir: string, point: RecoveryPoint): void {
   writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, [RECOVERY_POINT_FIELDS.map((name) => point[name])]);
 }
+
+/**
+ * writeRecoveryPoint off the calling thread (libuv's thread pool), then `done`: the same file
+ * written whole, through <name>.async.tmp, fsynced, renamed over it, the directory fsynced. One at a
+ * time per directory (the caller's to keep: PartitionLog queues them).
+ */
+export function writeRecoveryPointAsync(dir: string, point: RecoveryPoint, done: (err: NodeJS.ErrnoException | null) => void): void {
+  const file = path.join(dir, RECOVERY_POINT_CHECKPOINT);
+  const tmp = `${file}.async.tmp`;
+  const body = checkpointBody([RECOVERY_POINT_FIELDS.map((name) => point[name])]);
+  const fail = (err: NodeJS.ErrnoException): void => fs.rm(tmp, { force: true }, () => done(err));
+  fs.open(tmp, 'w', 0o644, (err, fd) => {
+    if (err !== null) return done(err);
+    fs.write(fd, body, (werr) => {
+      const synced = (serr: NodeJS.ErrnoException | null): void => fs.close(fd, (cerr) => {
+        const first = werr ?? serr ?? cerr;
+        if (first !== null) return fail(first);
+        fs.rename(tmp, file, (rerr) => {
+          if (rerr !== null) return fail(rerr);
+          fs.open(dir, 'r', (derr, dfd) => {
+            if (derr !== null) return done(derr);
+            fs.fsync(dfd, (ferr) => fs.close(dfd, () => done(ferr)));
+          });
+        });
+      });
+      if (werr !== null) synced(null);
+      else fs.fsync(fd, synced);
+    });
+  });
+}
 const VERSION = 0;
 
 /** Each entry's numeric fields, or null when the file is absent or malformed. */
@@ -65,7 +95,10 @@ export function readCheckpoint(dir: string, name: string, fieldsPerEntry: number
   return entries;
 }
 
+function checkpointBody(entries: readonly (readonly number[])[]): string {
+  return [String(VERSION), String(entries.length), ...entries.map((e) => e.join(' '))].join('\n') + '\n';
+}
+
 export function writeCheckpoint(dir: string, name: string, entries: readonly (readonly number[])[]): void {
-  const body = [String(VERSION), String(entries.length), ...entries.map((e) => e.join(' '))].join('\n') + '\n';
-  writeFileDurably(path.join(dir, name), body);
+  writeFileDurably(path.join(dir, name), checkpointBody(entries));
 }

@@ -151,8 +151,11 @@ export class PartitionLog {
    * the recovery point stays at or before the first of them.
    */
   private readonly unflushed = new Map<Segment, 'pending' | 'failed'>();
-  /** The segment base offset of the recovery point on disk; -1 when there is no file. */
+  /** The segment base offset of the recovery point on disk, or on its way there; -1 when there is no file. */
   private pointSegment = -1;
+  /** A point write off the thread is under way (writeActiveStartPoint), and the one to write after it. */
+  private pointInFlight = false;
+  private nextPoint: RecoveryPoint | null = null;
 
   private constructor(dir: string, config: LogConfig, now: () => number, private readonly probe: StorageProbe,
     private readonly flusher: SegmentFlusher) {
@@ -492,7 +495,7 @@ export class PartitionLog {
       return;
     }
     this.unflushed.delete(segment);
-    if (this.unflushed.size === 0) this.writeActiveStartPoint();
+    if (this.unflushed.size === 0) this.writeActiveStartPoint(true);
   }
 
   /** A closed segment leaves the log (retention, compaction): its flush, if any, no longer counts. */
@@ -503,10 +506,38 @@ export class PartitionLog {
 
   /**
    * Every closed segment is durable: a recovery point before the active segment goes to its start
-   * (none is written where there is no file: that already means as much).
+   * (none is written where there is no file: that already means as much). offThread: written
+   * through the flusher, off this thread, when it can (a flush completing); the point is taken as
+   * moved at once, since until the file lands the one on disk lies before it, which only makes
+   * recovery scan more.
    */
-  private writeActiveStartPoint(): void {
-    if (this.pointSegment >= 0 && this.pointSegment !== this.active.baseOffset) this.writePoint(startOf(this.active));
+  private writeActiveStartPoint(offThread = false): void {
+    // a point write off the thread still under way may land after this one: written here again
+    const settled = !this.pointInFlight || offThread;
+    if (this.pointSegment < 0 || (this.pointSegment === this.active.baseOffset && settled)) return;
+    const point = startOf(this.active);
+    if (!offThread || this.flusher.writePoint === undefined) {
+      this.writePoint(point);
+      return;
+    }
+    this.pointSegment = point.segmentBaseOffset;
+    this.writePointOffThread(point);
+  }
+
+  /** One point write off the thread at a time; the latest point asked for meanwhile goes next. */
+  private writePointOffThread(point: RecoveryPoint): void {
+    if (this.pointInFlight) {
+      this.nextPoint = point;
+      return;
+    }
+    this.pointInFlight = true;
+    this.flusher.writePoint!(this.dir, point, (err) => {
+      this.pointInFlight = false;
+      if (err !== null) console.error(`${this.dir}: recovery point checkpoint failed: ${String(err)}`);
+      const next = this.nextPoint;
+      this.nextPoint = null;
+      if (next !== null && !this.closed) this.writePointOffThread(next);
+    });
   }
 
   /** Writes the recovery point; false (logged) when that failed: the older point only makes recovery scan more. */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
-import { readRecoveryPoint, type RecoveryPoint } from '../../src/storage/checkpoint.js';
+import { readRecoveryPoint, writeRecoveryPoint, type RecoveryPoint } from '../../src/storage/checkpoint.js';
 import { PartitionLog, type LogConfig } from '../../src/storage/log.js';
 import { NO_PROBE } from '../../src/storage/probe.js';
 import { eventually } from '../helpers/clients.js';
@@ -264,7 +264,7 @@ test('many rolls with flushes outstanding, completed out of order: the point onl
   log.close(false, false);
 }));
 
-test('with the default flusher the thread pool syncs the rolled segment and the point reaches the active segment', async () => {
+test('with the default flusher the thread pool syncs the rolled segment and writes the point, which reaches the active segment', async () => {
   const dir = tempDir();
   try {
     const log = PartitionLog.open(dir, cfg);
@@ -273,6 +273,7 @@ test('with the default flusher the thread pool syncs the rolled segment and the 
     assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, 0);
     await eventually('the point to reach the active segment', async () => (readRecoveryPoint(dir)?.segmentBaseOffset === active ? true : undefined), 5_000, 5);
     assert.equal(readRecoveryPoint(dir)?.position, 0);
+    await eventually('the point write to finish', async () => (listDir(dir).some((n) => n.endsWith('.tmp')) ? undefined : true), 5_000, 5);
     log.close();
   } finally {
     removeDir(dir);
@@ -300,4 +301,49 @@ test('a crash before the roll\'s flush synced its producer state snapshot: a tor
   assert.deepEqual(recovered.appendFromProducer(next.records, next.batches), { code: 0, baseOffset: log.logEndOffset, duplicate: false });
   recovered.close();
   log.close(false, false);
+}));
+
+/** A HeldFlusher that writes recovery points off the log's thread too, held until released. */
+class HeldPointFlusher extends HeldFlusher {
+  readonly points: Array<{ dir: string; point: RecoveryPoint; done: (err: NodeJS.ErrnoException | null) => void }> = [];
+
+  writePoint(dir: string, point: RecoveryPoint, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.points.push({ dir, point, done });
+  }
+
+  /** Writes the oldest held point (as the default flusher would, on its thread pool) and calls its done. */
+  land(): void {
+    const held = this.points.shift();
+    if (held === undefined) throw new Error('no held point write');
+    writeRecoveryPoint(held.dir, held.point);
+    held.done(null);
+  }
+}
+
+test('the point a completed flush moves is written off the thread: one write at a time, the latest point next; close() writes it on the thread', () => withDir((dir) => {
+  const flusher = new HeldPointFlusher();
+  const log = open(dir, flusher as unknown as HeldFlusher);
+  fillTo(log, 2);
+  const second = Number(logFiles(dir)[1]!.slice(0, 20));
+  // (the held flusher syncs the rolled segment's files itself, standing in for the thread pool)
+  const fsyncs = syncedPaths(() => flusher.complete(0));
+  assert.deepEqual(fsyncs.filter((p) => p.includes('recovery-point-checkpoint')), [], 'no checkpoint written on the log\'s thread when the flush completes');
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, 0, 'the point on disk stays until its write lands');
+  assert.deepEqual(flusher.points.map((p) => p.point.segmentBaseOffset), [second]);
+  // two more rolls completed while that write is out: the latest point goes next, once
+  fillTo(log, 3);
+  flusher.complete(0);
+  fillTo(log, 4);
+  flusher.complete(0);
+  const fourth = Number(logFiles(dir)[3]!.slice(0, 20));
+  assert.equal(flusher.points.length, 1, 'one point write out at a time');
+  flusher.land();
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, second);
+  assert.deepEqual(flusher.points.map((p) => p.point.segmentBaseOffset), [fourth], 'then the latest point asked for');
+  // close with that write still out: the point is written on the thread, at the active segment
+  assert.equal(log.close(), true);
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, fourth);
+  flusher.land();
+  assert.equal(readRecoveryPoint(dir)?.segmentBaseOffset, fourth);
+  assert.equal(flusher.points.length, 0, 'nothing more after the close');
 }));
