@@ -17,7 +17,7 @@
 //   node dist/bench/sendfile.js [--size-mib 512] [--chunks-kib 16,256,1024] [--repeat 3] [--framed]
 // About 25 s on 2 cores with the defaults; one --chunks-kib at a time takes 8 to 10 s. Not part of
 // `npm run bench` (koffi is a devDependency only for this). Figures: bench/RESULTS.md, "sendfile(2)".
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { Args } from './lib/args.js';
+import { startListeningChild } from './lib/ceiling.js';
 import { mbps, printTable, writeResults, type Row } from './lib/report.js';
 
 const HEADER = 16;
@@ -246,18 +247,8 @@ async function main(): Promise<void> {
   }, args.str('out'));
 }
 
-async function startReader(framed: boolean): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), 'reader', framed ? 'framed' : 'plain'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { port: number }).port);
-    });
-    proc.once('exit', (code) => reject(new Error(`reader exited (${code})`)));
-  });
-  return { proc, port };
+function startReader(framed: boolean): Promise<{ proc: ChildProcess; port: number }> {
+  return startListeningChild(fileURLToPath(import.meta.url), ['reader', framed ? 'framed' : 'plain'], 'reader');
 }
 
 function connect(port: number): Promise<net.Socket> {

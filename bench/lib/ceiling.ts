@@ -22,8 +22,13 @@ export interface Ceiling {
   trials: { sendMBps: number[]; receiveMBps: number[] };
 }
 
-async function startPeer(mode: 'sink' | 'source'): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [PEER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startPeer(mode: 'sink' | 'source'): Promise<{ proc: ChildProcess; port: number }> {
+  return startListeningChild(PEER, [mode], `tcp-peer ${mode}`);
+}
+
+/** Runs `script` with `args` in a child node process that prints `{"port": N}` as its first line once it listens. */
+export async function startListeningChild(script: string, args: string[], what: string): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -31,7 +36,7 @@ async function startPeer(mode: 'sink' | 'source'): Promise<{ proc: ChildProcess;
       const nl = out.indexOf('\n');
       if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { port: number }).port);
     });
-    proc.once('exit', (code) => reject(new Error(`tcp-peer ${mode} exited (${code})`)));
+    proc.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
   });
   return { proc, port };
 }
