@@ -15,7 +15,7 @@ import { loadCodecs } from '../../src/protocol/records/compression.js';
 const skip = requireKcat();
 // Two of these tests guard broker bugs they found: pipelined appends run out of order (Piscina
 // 5.1.4 re-queues a task it could not hand out at the tail of its queue, piscinajs/piscina#1031;
-// src/workers/pool.ts now chains each shard's tasks), and requests held back when the client
+// src/workers/pool.ts now sends each shard's tasks in order on the shard's own port), and requests held back when the client
 // half-closes were dropped (src/server/connection.ts now finishes them first).
 const PARTITIONS = 3;
 const TOPIC = 'kcat-roundtrip';

@@ -370,8 +370,9 @@ describe('hostile input', () => {
     await assertRejected(c, /unsupported version 99 of Metadata/);
   });
 
-  // Todo: Piscina 5.1.4 re-queues a task it could not hand to the busy worker at the tail of its
-  // queue (piscinajs/piscina#1031), so the shard appends pipelined requests out of order.
+  // Guards the order of a shard's tasks: Piscina 5.1.4's own queue re-queued a task it could not hand
+  // to the busy worker at its tail (piscinajs/piscina#1031), and the shard appended pipelined requests
+  // out of order; tasks now cross in order on the shard's own port (src/workers/pool.ts).
   it('appends pipelined Produce requests to one partition in request order', async () => {
     const c = await produceTarget('pipelined-produce');
     const N = 400;
