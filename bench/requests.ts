@@ -4,7 +4,7 @@
 //  - fetch: a partition filled with --fetch-batches such batches, then read back from offset 0,
 //    each Fetch returning exactly one batch.
 // Broker CPU (user + system, every thread, from /proc/<pid>/stat) over the cell, divided by the
-// requests answered in it, and the broker's cores by thread (main / shards / other, target.ts).
+// requests answered in it, and the broker's cores by thread (main / net / shards / other, target.ts).
 // Many small requests, so this is the broker's fixed cost per request.
 //
 //   node dist/bench/requests.js [--bootstrap host:port --broker-pid N] [--batch-bytes 16384,2048] [--workers 1,2]
@@ -14,7 +14,7 @@ import { fill, layoutFor, rawFetch } from './lib/fetch-load.js';
 import { main, runMacro, type MacroContext } from './lib/macro.js';
 import { rawProduce } from './lib/produce-load.js';
 import type { Row } from './lib/report.js';
-import { CpuMeter, threadsCell, type CpuUse } from './lib/target.js';
+import { CpuMeter, threadsCell, THREADS_COLUMN, type CpuUse } from './lib/target.js';
 
 const FLAGS = [
   { name: 'batch-bytes', help: 'largest batch, one batch per request (the table shows the size of the whole records that fit)', default: '16384,2048' },
@@ -42,7 +42,7 @@ function costCells(m: Measured): Row {
     requests: m.requests,
     'requests/s': perSecond,
     'broker cores': m.cpu.brokerCores ?? '-',
-    'main / shards / other': threadsCell(m.cpu),
+    [THREADS_COLUMN]: threadsCell(m.cpu),
     'µs/request': us ?? '-',
     'of it sys µs': perRequest(m, m.cpu.brokerSystemCores) ?? '-',
     'client cores': m.cpu.clientCores ?? '-',

@@ -26,6 +26,7 @@ import { TransactionCoordinator, TRANSACTION_STATE_TOPIC } from './transactions/
 import { writeTxnMarkers } from './transactions/markers.js';
 import { CoordinatorLog, GROUP_METADATA_TOPIC } from './groups/group-log.js';
 import { ShardPool } from './workers/pool.js';
+import { NetworkThreads } from './network/threads.js';
 
 export class Broker {
   readonly purgatory = new Purgatory();
@@ -39,6 +40,8 @@ export class Broker {
   readonly transactions: TransactionCoordinator;
   /** The Kafka listeners and their connections (read by /metrics); null until they are open. */
   listeners: Listeners | null = null;
+  /** The network threads (num.network.threads), null when the main thread serves every connection. */
+  network: NetworkThreads | null = null;
   private http: HttpServer | null = null;
   private collector: MetricsCollector | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -130,6 +133,19 @@ export class Broker {
     broker.http = http;
     broker.collector = collector;
     collector.attach(broker);
+    if (config.numNetworkThreads > 0) {
+      try {
+        broker.network = await NetworkThreads.start({
+          count: config.numNetworkThreads, config, clusterId, topics: () => [...topics.all()], shards, dispatcher: broker.dispatcher, log,
+        });
+      } catch (err) {
+        await shards.close();
+        await http?.close();
+        throw new Error(`could not start the network threads (num.network.threads=${config.numNetworkThreads}): ${String(err)}`);
+      }
+      const network = broker.network;
+      topics.onChange(() => network.topicsChanged());
+    }
     broker.listeners = new Listeners({
       log,
       maxRequestBytes: config.socketRequestMaxBytes,
@@ -141,6 +157,7 @@ export class Broker {
       dispatch: broker.dispatcher.dispatch,
       readArenas: shards.arenas,
       shareMemory: (sab) => shards.share(sab),
+      handOff: broker.network?.handOff,
     });
     const bound = await broker.listeners.open(config.listeners);
     collector.ready = true;
@@ -151,7 +168,7 @@ export class Broker {
     if (config.logCleanerEnable) broker.scheduleCleaner(config.logCleanerBackoffMs);
     log.info({
       listeners: bound, metricsListener: http?.url ?? null, httpServer: http?.server ?? null, logDirs: config.logDirs,
-      workers: config.workerThreads, recoveryMs, nodeId: config.nodeId, clusterId, topics: topics.size, partitions: opened.length,
+      workers: config.workerThreads, networkThreads: config.numNetworkThreads, recoveryMs, nodeId: config.nodeId, clusterId, topics: topics.size, partitions: opened.length,
     }, 'samsa started');
     return broker;
   }
@@ -169,6 +186,7 @@ export class Broker {
   async alterDynamicConfigs(name: string, configs: Configs): Promise<void> {
     this.dynamicConfigs.set(name, configs);
     Object.assign(this.config, effectiveConfig(this.config.staticConfigs, this.dynamicLevels()));
+    this.network?.configChanged();
     await this.cluster.reconfigureAll();
   }
 
@@ -235,7 +253,17 @@ export class Broker {
     if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
     this.purgatory.releaseAll();
     if (this.listeners !== null) {
-      const { connections, forced } = await this.listeners.close(this.config.shutdownDrainMs);
+      const elsewhere = this.network === null ? 0 : (await this.network.stats()).reduce((n, s) => n + s.connections, 0);
+      const here = this.listeners.openSockets;
+      // the network threads drain theirs meanwhile, within the same time
+      const closing = Promise.all([
+        this.listeners.close(this.config.shutdownDrainMs),
+        this.network?.close(this.config.shutdownDrainMs) ?? { connections: 0, forced: 0 },
+      ]);
+      this.log.info({ connections: here + elsewhere, drainMs: this.config.shutdownDrainMs }, 'stopped accepting connections; answering the requests already read');
+      const [own, network] = await closing;
+      const connections = own.connections + network.connections;
+      const forced = own.forced + network.forced;
       this.log.info({ connections, drained: connections - forced, forced }, 'closed every connection');
     }
     this.groups.close();

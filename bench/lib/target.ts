@@ -194,17 +194,19 @@ function threadSeconds(pid: number): Map<number, ThreadTime> | null {
 }
 
 /**
- * The broker's cores by thread (user + system): the main thread (tid == pid), its shard workers
- * and the rest. Node names none of its threads, so the shard workers are taken to be the
- * `shardWorkers` busiest threads over the interval among those named like the main thread (that
- * leaves out native add-ons' own threads, such as tokio-rt-worker), the main thread aside. Under
- * load a shard worker is busy (it checks, appends and reads its partitions); an idle shard may swap
- * places with a V8 or libuv helper thread, which moves only idle time between shards and other.
- * other = the process's total less main and shards: V8's GC and compiler threads, libuv's pool,
- * add-ons' threads, and threads that ended during the interval.
+ * The broker's cores by thread (user + system): the main thread (tid == pid), its network threads,
+ * its shard workers and the rest. Samsa names its threads (samsa-net-N, samsa-shard-N: comm); for
+ * a build that does not, the shard workers are taken to be the `shardWorkers` busiest threads over
+ * the interval among those named like the main thread (that leaves out native add-ons' own
+ * threads, such as tokio-rt-worker), the main thread aside; under load a shard worker is busy, and
+ * an idle one may swap places with a V8 or libuv helper thread, which moves only idle time.
+ * other = the process's total less the rest: V8's GC and compiler threads, libuv's pool, add-ons'
+ * threads, and threads that ended during the interval.
  */
 export interface ThreadCores {
   main: number;
+  /** null where they cannot be told apart (an unnamed build: counted in shards; an external broker). */
+  network: number | null;
   /** null when the shard worker count is unknown (an external broker): everything but main is other. */
   shards: number | null;
   other: number;
@@ -266,34 +268,42 @@ export class CpuMeter {
     // a thread born during the interval counts from 0
     const busy = [...after].map(([tid, t]) => ({ tid, comm: t.comm, cores: (t.seconds - (before.get(tid)?.seconds ?? 0)) / wall }));
     const main = busy.find((t) => t.tid === pid)?.cores ?? 0;
+    const sum = (threads: typeof busy): number => threads.reduce((a, t) => a + t.cores, 0);
+    const named = busy.filter((t) => t.comm.startsWith('samsa-shard-'));
+    if (named.length > 0) {
+      const shards = sum(named);
+      const network = sum(busy.filter((t) => t.comm.startsWith('samsa-net-')));
+      return { main, network, shards, other: Math.max(0, total - main - network - shards), shardTids: named.map((t) => t.tid) };
+    }
     const n = this.broker.shardWorkers;
-    if (n === null) return { main, shards: null, other: Math.max(0, total - main), shardTids: [] };
+    if (n === null) return { main, network: null, shards: null, other: Math.max(0, total - main), shardTids: [] };
     const shardThreads = busy.filter((t) => t.tid !== pid && t.comm === mainComm).sort((a, b) => b.cores - a.cores).slice(0, n);
-    const shards = shardThreads.reduce((a, t) => a + t.cores, 0);
+    const shards = sum(shardThreads);
     // ticks are read a moment apart from the process's total: never below 0
-    return { main, shards, other: Math.max(0, total - main - shards), shardTids: shardThreads.map((t) => t.tid) };
+    return { main, network: null, shards, other: Math.max(0, total - main - shards), shardTids: shardThreads.map((t) => t.tid) };
   }
 }
 
 /** The column of a table that shows the broker's cores by thread. */
-export const THREADS_COLUMN = 'main / shards / other' as const;
+export const THREADS_COLUMN = 'main / net / shards / other' as const;
 
 /** What the tables' notes say about THREADS_COLUMN. */
 export const THREADS_NOTE = `${THREADS_COLUMN}: the broker's cores (user + system) by thread, from /proc/<pid>/task/*/stat: the main thread (tid = pid); `
-  + 'the N busiest other threads named like it, N = the shard workers (Node names no thread, so under load the busiest are taken to be the shard workers; an idle shard may swap with a helper thread); '
+  + 'its network threads (comm samsa-net-N; 0 with num.network.threads=0) and shard workers (samsa-shard-N); for a build that names no thread, net is "-" and shards are the N busiest threads named like main, N = the shard workers; '
   + 'other = the rest of the process (V8 GC and compiler threads, libuv pool, add-ons\' threads, threads that ended). "-" for shards: an external broker, whose shard workers are not known (all in other)';
 
-/** "0.12 / 0.85 / 0.05" (cores) for a table cell; '-' without a pid. */
+/** "0.12 / 0.40 / 0.85 / 0.05" (cores) for a table cell; '-' without a pid. */
 export function threadsCell(c: CpuUse): string {
   const t = c.brokerThreads;
-  return t === null ? '-' : `${t.main.toFixed(2)} / ${t.shards === null ? '-' : t.shards.toFixed(2)} / ${t.other.toFixed(2)}`;
+  const cores = (n: number | null): string => (n === null ? '-' : n.toFixed(2));
+  return t === null ? '-' : `${cores(t.main)} / ${cores(t.network)} / ${cores(t.shards)} / ${cores(t.other)}`;
 }
 
 /** "0.95 (sys 0.40)" for a table cell, the broker's split by thread, and the client's cores. */
-export function coresCell(c: CpuUse): { 'broker CPU': string; 'main / shards / other': string; 'client CPU': string } {
+export function coresCell(c: CpuUse): { 'broker CPU': string; [THREADS_COLUMN]: string; 'client CPU': string } {
   return {
     'broker CPU': c.brokerCores === null ? '-' : `${c.brokerCores.toFixed(2)} (sys ${c.brokerSystemCores!.toFixed(2)})`,
-    'main / shards / other': threadsCell(c),
+    [THREADS_COLUMN]: threadsCell(c),
     'client CPU': c.clientCores === null ? '-' : c.clientCores.toFixed(2),
   };
 }

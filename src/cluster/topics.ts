@@ -44,8 +44,15 @@ export function newTopicId(): string {
 export class TopicRegistry {
   private readonly byName = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
+  /** Told after every change (network threads keep a view of the topics: src/network/threads.ts). */
+  private changed: (() => void) | null = null;
 
   private constructor(private readonly logDirs: string[]) {}
+
+  /** `listener` is called after every change that is made. */
+  onChange(listener: () => void): void {
+    this.changed = listener;
+  }
 
   static load(logDirs: string[]): TopicRegistry {
     const registry = new TopicRegistry(logDirs);
@@ -82,6 +89,7 @@ export class TopicRegistry {
   add(topic: TopicInfo): void {
     this.persist([...this.byName.values(), topic]);
     this.index(topic);
+    this.changed?.();
   }
 
   /** Changes a registered topic's partition count or configs. */
@@ -90,6 +98,7 @@ export class TopicRegistry {
     const changed = { ...topic, ...change };
     this.persist([...this.byName.values()].map((t) => (t === topic ? changed : t)));
     Object.assign(topic, change);
+    this.changed?.();
   }
 
   remove(name: string): TopicInfo | undefined {
@@ -98,6 +107,7 @@ export class TopicRegistry {
     this.persist([...this.byName.values()].filter((t) => t !== topic));
     this.byName.delete(name);
     this.byId.delete(topic.topicId);
+    this.changed?.();
     return topic;
   }
 

@@ -16,7 +16,6 @@ export const NOT_USED_BY_SAMSA: ReadonlySet<string> = new Set([
   'zookeeper.connection.timeout.ms',
   'zookeeper.session.timeout.ms',
   // threads and sockets
-  'num.network.threads',
   'num.io.threads',
   'num.recovery.threads.per.data.dir',
   'num.replica.fetchers',

@@ -1,8 +1,8 @@
 // What /metrics shows: a prom-client registry holding prom-client's process metrics (event-loop
 // lag, heap, GC, CPU, memory) and samsa's own, read from the broker when scraped. A scrape first
 // asks every shard worker for its snapshot (the `stats` task, queued behind the shard's earlier
-// tasks; cumulative counters, so nothing is lost or counted twice however often it is asked) and
-// adds them up: per topic from each partition's counts, per partition (unless
+// tasks; cumulative counters, so nothing is lost or counted twice however often it is asked), and
+// every network thread for its requests and connections, and adds them up: per topic from each partition's counts, per partition (unless
 // samsa.metrics.partition.series=false), consumer-group lag from the group coordinator's
 // committed offsets and the partitions' log end offsets, and the workers' own figures.
 // Names follow Prometheus's conventions: samsa_ prefix, base units in the name, _total on counters.
@@ -15,6 +15,9 @@ import type { BrokerConfig } from '../config/index.js';
 import { errorName } from '../protocol/errors.js';
 import type { Purgatory } from '../fetch/purgatory.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
+import type { NetworkStats } from '../network/messages.js';
+import type { NetworkThreads } from '../network/threads.js';
+import type { TimeoutReason } from '../server/connection.js';
 import type { Listeners } from '../server/listener.js';
 import type { PartitionStats, ShardStats } from '../workers/messages.js';
 import type { ShardPool } from '../workers/pool.js';
@@ -35,6 +38,36 @@ export interface MetricsSources {
   readonly listeners: Pick<Listeners, 'connections' | 'opened' | 'closed' | 'timedOut'> | null;
   readonly shards: Pick<ShardPool, 'queueDepth' | 'broadcast'>;
   readonly groups: Pick<GroupCoordinator, 'groups' | 'offsets'>;
+  /** The network threads (num.network.threads), whose figures add to the main thread's. */
+  readonly network: Pick<NetworkThreads, 'stats' | 'lastStats'> | null;
+}
+
+/** One api and version's request figures, the main thread's and every network thread's added up. */
+interface RequestFigures { api: string; version: string; count: number; errors: Map<number, number>; latency: HistogramSnapshot }
+
+function requestFigures(b: MetricsSources): RequestFigures[] {
+  const out = new Map<string, RequestFigures>();
+  const add = (api: string, version: string, count: number, errors: Iterable<[number, number]>, latency: HistogramSnapshot): void => {
+    const key = `${api}\0${version}`;
+    const f = out.get(key);
+    if (f === undefined) {
+      out.set(key, { api, version, count, errors: new Map(errors), latency });
+      return;
+    }
+    f.count += count;
+    for (const [code, n] of errors) f.errors.set(code, (f.errors.get(code) ?? 0) + n);
+    f.latency = mergeHistograms([f.latency, latency], REQUEST_SECONDS_BUCKETS.length);
+  };
+  for (const s of b.metrics.requests.all()) add(s.api, s.version, s.count, s.errors, s.latency.snapshot());
+  for (const n of b.network?.lastStats() ?? []) for (const s of n.requests) add(s.api, s.version, s.count, s.errors, s.latency);
+  return [...out.values()];
+}
+
+/** A figure of the network threads, added up (0 without them). */
+function networkSum(b: MetricsSources, pick: (s: NetworkStats) => number): number {
+  let n = 0;
+  for (const s of b.network?.lastStats() ?? []) n += pick(s);
+  return n;
 }
 
 /** How long a scrape waits for the shard workers before it shows their previous snapshot. */
@@ -129,23 +162,27 @@ export class MetricsCollector {
       return [{ value: n }];
     });
 
-    // --- requests and connections (main thread) ---
-    const requests = () => (broker() === null ? [] : [...broker()!.metrics.requests.all()]);
+    // --- requests and connections (main thread and network threads) ---
+    const requests = () => (broker() === null ? [] : requestFigures(broker()!));
     add('samsa_requests_total', 'Requests served, by api and version (version="unsupported": outside the served range).', 'counter',
       () => requests().map((s) => ({ labels: { api: s.api, version: s.version }, value: s.count })));
     add('samsa_request_errors_total', 'Requests whose response carried an error code (the first one, by Kafka name), or that closed the connection.', 'counter',
       () => requests().flatMap((s) => [...s.errors].map(([code, n]) => ({ labels: { api: s.api, version: s.version, error: errorName(code) }, value: n }))));
     add('samsa_request_duration_seconds', 'Time from a request read to its response ready (a fetch\'s long poll included), by api and version.', 'histogram',
-      () => requests().flatMap((s) => histogramValues('samsa_request_duration_seconds', REQUEST_SECONDS_BUCKETS, s.latency.snapshot(), { api: s.api, version: s.version })));
+      () => requests().flatMap((s) => histogramValues('samsa_request_duration_seconds', REQUEST_SECONDS_BUCKETS, s.latency, { api: s.api, version: s.version })));
     add('samsa_requests_in_flight', 'Requests read and not yet answered (waiting fetches included).', 'gauge',
-      () => (broker() === null ? [] : [{ value: broker()!.metrics.requests.inFlight }]));
+      () => (broker() === null ? [] : [{ value: broker()!.metrics.requests.inFlight + networkSum(broker()!, (s) => s.inFlight) }]));
     add('samsa_fetch_long_polls_waiting', 'Fetches waiting in the purgatory for min_bytes or max_wait_ms.', 'gauge',
-      () => (broker() === null ? [] : [{ value: broker()!.purgatory.size }]));
-    add('samsa_connections_open', 'Client connections open now.', 'gauge', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.connections.size }]));
+      () => (broker() === null ? [] : [{ value: broker()!.purgatory.size + networkSum(broker()!, (s) => s.waiting) }]));
+    add('samsa_connections_open', 'Client connections open now.', 'gauge',
+      () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.connections.size + networkSum(broker()!, (s) => s.connections) }]));
     add('samsa_connections_opened_total', 'Client connections accepted.', 'counter', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.opened }]));
-    add('samsa_connections_closed_total', 'Client connections closed.', 'counter', () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.closed }]));
+    add('samsa_connections_closed_total', 'Client connections closed.', 'counter',
+      () => (broker()?.listeners == null ? [] : [{ value: broker()!.listeners!.closed + networkSum(broker()!, (s) => s.closed) }]));
     add('samsa_connections_timed_out_total', 'Client connections closed by the broker for being idle for connections.max.idle.ms (reason="idle"), or for a request begun and not received in full within samsa.request.read.timeout.ms (reason="request_read").', 'counter',
-      () => (broker()?.listeners == null ? [] : Object.entries(broker()!.listeners!.timedOut).map(([reason, value]) => ({ labels: { reason }, value }))));
+      () => (broker()?.listeners == null ? [] : Object.entries(broker()!.listeners!.timedOut).map(([reason, value]) => ({
+        labels: { reason }, value: value + networkSum(broker()!, (s) => s.timedOut[reason as TimeoutReason]),
+      }))));
 
     // --- topics and partitions (shard workers) ---
     const byTopic = (pick: (p: PartitionStats) => number) => (): Value[] => {
@@ -163,7 +200,11 @@ export class MetricsCollector {
       const b = broker();
       if (b === null) return [];
       for (const topic of b.metrics.fetched.keys()) if (b.topics.get(topic) === undefined) b.metrics.fetched.delete(topic);
-      return [...b.metrics.fetched].map(([topic, t]) => ({ labels: { topic }, value: t.bytesOut }));
+      const sums = new Map([...b.metrics.fetched].map(([topic, t]) => [topic, t.bytesOut]));
+      for (const n of b.network?.lastStats() ?? []) {
+        for (const [topic, bytes] of n.fetched) if (b.topics.get(topic) !== undefined) sums.set(topic, (sums.get(topic) ?? 0) + bytes);
+      }
+      return [...sums].map(([topic, value]) => ({ labels: { topic }, value }));
     });
     const byPartition = (pick: (p: PartitionStats) => number) => (): Value[] => (!perPartition ? [] : [...this.partitions.values()].map((p) => {
       const { topic, partition } = splitKey(p.key);
@@ -238,7 +279,10 @@ export class MetricsCollector {
       asked.then((stats) => this.take(stats), () => undefined).finally(() => { if (this.pending === asked) this.pending = null; });
     }
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.pending.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, STATS_WAIT_MS); })]);
+    await Promise.all([
+      Promise.race([this.pending.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, STATS_WAIT_MS); })]),
+      broker.network?.stats(),
+    ]);
     clearTimeout(timer);
   }
 

@@ -11,6 +11,7 @@
 // samsa.request.read.timeout.ms (a slow loris); a request partly read gives its memory back.
 import type net from 'node:net';
 import type { Logger } from '../log.js';
+import { CloseHooks } from './close-hooks.js';
 import { readDirect } from './direct-read.js';
 import { RequestMemory, type MemorySources } from './request-memory.js';
 
@@ -55,7 +56,7 @@ export class Connection {
   private closing = false;
   /** The client has finished sending: close our side once every request it sent is answered. */
   private peerEnded = false;
-  private readonly closeHooks = new Set<() => void>();
+  private readonly closeHooks = new CloseHooks();
   private readonly pending: { request: RequestMemory | null; reply: Promise<Reply> }[] = [];
   private writing = false;
   private corked = false;
@@ -101,14 +102,7 @@ export class Connection {
    * every hook, and what it holds, until it closes). Without a hook: the connection is gone.
    */
   onClose(hook?: () => void): () => void {
-    if (hook !== undefined) {
-      if (this.closed) {
-        hook();
-        return NOTHING;
-      }
-      this.closeHooks.add(hook);
-      return () => { this.closeHooks.delete(hook); };
-    }
+    if (hook !== undefined) return this.closeHooks.add(hook);
     if (this.closed) return NOTHING;
     this.closed = true;
     this.opts.budget.forget(this);
@@ -120,9 +114,7 @@ export class Connection {
     }
     this.log.info({ inFlight: this.pending.length }, 'connection closed');
     if (!this.writing) this.dropPending();
-    const hooks = [...this.closeHooks];
-    this.closeHooks.clear();
-    for (const h of hooks) h();
+    this.closeHooks.fire();
     return NOTHING;
   }
 

@@ -71,8 +71,10 @@ export interface BrokerServices {
   apiVersions(): ApiVersionRange[];
 }
 
-/** The connection a request came on, as handlers use it. */
-export type ClientConnection = Pick<Connection, 'log' | 'reject' | 'closed' | 'listenerName' | 'onClose' | 'socket'>;
+/** The connection a request came on, as handlers use it (on a network thread's behalf too: src/network/forwarded.ts). */
+export type ClientConnection = Pick<Connection, 'log' | 'reject' | 'closed' | 'listenerName' | 'onClose'> & {
+  readonly socket: Pick<Connection['socket'], 'remoteAddress'>;
+};
 
 /** One request in flight: what it is, where it came from, and the rooms it may reach. */
 export interface RequestContext extends BrokerServices {

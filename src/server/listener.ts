@@ -1,5 +1,6 @@
 // The TCP listeners: binds each configured listener (localhost means both 127.0.0.1 and ::1,
-// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection; sweeps
+// as Kafka's quickstart answers on both) and turns each accepted socket into a Connection, or hands
+// it to a network thread (whose own Listeners adopts it, src/network/thread.ts); sweeps
 // the connections for connections.max.idle.ms and samsa.request.read.timeout.ms; at shutdown,
 // stops accepting, drains and closes every connection.
 import net from 'node:net';
@@ -25,6 +26,11 @@ export interface ListenOptions {
   readArenas: ConnectionOptions['readArenas'];
   /** Hands the shard workers the frame ring once, so that produce tasks name it instead of carrying it (ShardPool.share). */
   shareMemory?: (sab: SharedArrayBuffer) => void;
+  /**
+   * Network threads (num.network.threads): an accepted socket goes to one of them, which serves it
+   * from then on; false when none can take it (the connection is served here then).
+   */
+  handOff?: (socket: net.Socket, listenerName: string, id: number) => boolean;
 }
 
 function bindAddresses(host: string): string[] {
@@ -45,7 +51,14 @@ export class Listeners {
   private lastSweepMs = Date.now();
   /** Every accepted socket until it has closed, ended or not (a closed Connection may still be writing its last replies). */
   private readonly sockets = new Set<net.Socket>();
+
+  /** Sockets open here now (closed connections still writing their last replies included). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
   private nextId = 1;
+  /** Called once every socket has closed (the drain at shutdown waits for it). */
+  private onNoSockets: (() => void) | null = null;
   private readonly budget: RequestBudget;
   private readonly framePool: FramePool;
 
@@ -100,9 +113,22 @@ export class Listeners {
   }
 
   private accept(socket: net.Socket, listenerName: string): void {
+    const id = this.nextId++;
+    if (this.opts.handOff?.(socket, listenerName, id) === true) {
+      this.opened++;
+      return;
+    }
+    this.adopt(socket, listenerName, id);
+  }
+
+  /** Serves a connection here: one this thread accepted, or one handed to this network thread. */
+  adopt(socket: net.Socket, listenerName: string, id: number): void {
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    const conn = new Connection(socket, { id: this.nextId++, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      if (this.sockets.size === 0) this.onNoSockets?.();
+    });
+    const conn = new Connection(socket, { id, listenerName, budget: this.budget, framePool: this.framePool, ...this.opts });
     this.connections.add(conn);
     this.opened++;
     conn.onClose(() => {
@@ -115,16 +141,18 @@ export class Listeners {
   /**
    * Shutdown, as Kafka's socket server does it: stops accepting, lets every connection answer the
    * requests it has already read and close, for at most drainMs, then closes what is left. Answers
-   * how many connections there were and how many of them had to be cut off.
+   * how many connections there were and how many of them had to be cut off. The caller says so in
+   * the log (the broker counts the network threads' connections in).
    */
   async close(drainMs: number): Promise<{ connections: number; forced: number }> {
     if (this.sweeper !== null) clearInterval(this.sweeper);
     const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     const connections = this.sockets.size;
-    this.opts.log.info({ connections, drainMs }, 'stopped accepting connections; answering the requests already read');
     for (const c of this.connections) void c.shutdown();
+    // Every socket closed (a server's close waits for the sockets it accepted; one handed over is not its own).
+    const drained = this.sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.onNoSockets = resolve; });
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([stopped.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), drainMs); })]);
+    const timedOut = await Promise.race([Promise.all([stopped, drained]).then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), drainMs); })]);
     clearTimeout(timer);
     const forced = timedOut ? this.sockets.size : 0;
     for (const s of this.sockets) s.destroy();

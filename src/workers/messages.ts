@@ -69,8 +69,12 @@ export interface ListOffsetsResult { errorCode: number; timestamp: number; offse
  */
 export interface ShardOps {
   open: { task: { partitions: OpenPartition[] }; result: OpenResult[] };
-  /** The shard's port for every later task (through Piscina, once, when the pool starts). */
-  attach: { task: { port: MessagePort }; result: true };
+  /**
+   * A port for later tasks (through Piscina): the main thread's, when the pool starts, and each
+   * network thread's. waiting: an Int32 the port's thread keeps above 0 while fetches of its may
+   * wait; meanwhile the shard tells it of every append other threads make (AppendNotice).
+   */
+  attach: { task: { port: MessagePort; waiting?: SharedArrayBuffer }; result: true };
   /** Shared memory the worker keeps from now on, named by `id` in later tasks (the frame ring). */
   share: { task: { id: SharedMemoryId; sab: SharedArrayBuffer }; result: true };
   /** sab: where the items' records lie: the buffer, or the id of one shared before. */
@@ -123,6 +127,9 @@ export interface DeleteRecordsItem { key: PartitionKey; offset: number }
 export interface DeleteRecordsResult { errorCode: number; lowWatermark: number }
 export interface EpochEndOffsetItem { key: PartitionKey; leaderEpoch: number }
 export interface EpochEndOffsetResult { errorCode: number; leaderEpoch: number; endOffset: number }
+
+/** Appends other threads made, told to a thread whose fetches may wait: [partition, bytes] pairs. */
+export interface AppendNotice { appended: [PartitionKey, number][] }
 
 /** One task's outcome in a round trip: its answer (the result of its op), or the error it threw. */
 export type BatchAnswer = { ok: true; value: ShardResult<QueuedOp> } | { ok: false; error: string };

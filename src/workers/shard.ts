@@ -6,8 +6,9 @@
 // logs. Topic config changes, DeleteRecords, leader epoch lookups and partition sizes
 // (DescribeLogDirs) are served here too. It owns the shard's probe (metrics/shard-stats.ts), which
 // its logs report to. Every operation on a partition's files happens here and nowhere else.
-// Tasks arrive on the shard's own port (attach), a round trip's tasks in one message, run in order
-// and answered in one message; Piscina starts the worker and hands it that port.
+// Tasks arrive on ports (attach), a round trip's tasks in one message, run in order and answered in
+// one message; Piscina starts the worker and hands it the main thread's port, then one port of each
+// network thread's. A thread whose fetches may wait is told of the appends the others make.
 import * as path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -17,12 +18,13 @@ import { NO_RECOVERY, PartitionLog } from '../storage/log.js';
 import { SharedRing, type RingMemory } from './shared-ring.js';
 import { nextOffsetAfter } from '../protocol/records/batch.js';
 import { loadCodecs } from '../protocol/records/compression.js';
+import { nameThisThread } from './thread-name.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
   type EpochEndOffsetItem, type EpochEndOffsetResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
   type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardOp, type ShardResult, type ShardTask,
-  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer, type ShardMessage, type SharedMemoryId,
+  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer, type AppendNotice, type ShardMessage, type SharedMemoryId,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -36,6 +38,7 @@ const arena = arenaMemory === undefined ? null : new SharedRing(arenaMemory);
 const sharedMemory = new Map<SharedMemoryId, SharedArrayBuffer>();
 // zstd's WebAssembly, before the first task
 await loadCodecs();
+nameThisThread(`samsa-shard-${(Piscina.workerData as { shard?: number } | undefined)?.shard ?? 0}`);
 
 function open(partitions: OpenPartition[]): OpenResult[] {
   return partitions.map(({ key, dir, config, cleanShutdown }) => {
@@ -278,23 +281,47 @@ function close(): string[] {
   return [...unclean];
 }
 
+/** A port tasks come on, and the appends other ports' tasks made that it is to be told of. */
+interface Link { port: MessagePort; waiting: Int32Array | null; notice: [PartitionKey, number][] }
+const links: Link[] = [];
+
 /**
- * From now on, tasks come on `port`: each message is a round trip's tasks, run in their order and
- * answered in one message, with the buffers any of them moves to the main thread.
+ * From now on, tasks come on `port` too: each message is a round trip's tasks, run in their order
+ * and answered in one message, with the buffers any of them moves to the other thread. Appends a
+ * round trip made are told, after its answer, to every other port whose thread has fetches that
+ * may wait (`waiting` above 0): one message per port and round trip.
  */
-function attach(port: MessagePort): true {
+function attach(port: MessagePort, waiting: SharedArrayBuffer | undefined): true {
+  const self: Link = { port, waiting: waiting === undefined ? null : new Int32Array(waiting), notice: [] };
+  links.push(self);
   port.on('message', (tasks: ShardMessage) => {
     const transfer: ArrayBuffer[] = [];
     const answers = tasks.map((task): BatchAnswer => {
       try {
-        return { ok: true, value: unwrap(runTask(task), transfer) };
+        const value = unwrap(runTask(task), transfer);
+        if (links.length > 1 && (task.op === 'produce' || task.op === 'writeTxnMarkers')) tell(self, task.items, value as ShardResult<'produce' | 'writeTxnMarkers'>);
+        return { ok: true, value };
       } catch (err) {
         return { ok: false, error: String(err) };
       }
     });
     port.postMessage(answers, transfer);
+    for (const l of links) {
+      if (l.notice.length === 0) continue;
+      l.port.postMessage({ appended: l.notice } satisfies AppendNotice);
+      l.notice = [];
+    }
   });
+  port.on('close', () => links.splice(links.indexOf(self), 1));
   return true;
+}
+
+/** The appends of a task from `from`, noted for every other port whose thread waits on appends now. */
+function tell(from: Link, items: { key: PartitionKey }[], results: { errorCode: number; bytes: number }[]): void {
+  for (const l of links) {
+    if (l === from || l.waiting === null || Atomics.load(l.waiting, 0) <= 0) continue;
+    for (let i = 0; i < results.length; i++) if (results[i]!.errorCode === ErrorCode.NONE) l.notice.push([items[i]!.key, results[i]!.bytes]);
+  }
 }
 
 function share(id: SharedMemoryId, sab: SharedArrayBuffer): true {
@@ -318,7 +345,7 @@ function unwrap<T>(value: T, transfer: ArrayBuffer[]): T {
 
 /** Each op's work; the compiler checks that each answers its op's result (messages.ts). */
 const OPS: { [Op in ShardOp]: (task: ShardTask<Op>) => ShardResult<Op> } = {
-  attach: (t) => attach(t.port),
+  attach: (t) => attach(t.port, t.waiting),
   share: (t) => share(t.id, t.sab),
   open: (t) => open(t.partitions),
   produce: (t) => produce(t.sab, t.items),

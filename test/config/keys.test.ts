@@ -29,6 +29,7 @@ test('defaults are Kafka defaults (and samsa choices)', () => {
   assert.equal(c.logFlushIntervalMessages, Number.MAX_SAFE_INTEGER);
   assert.equal(c.logIndexIntervalBytes, 4096);
   assert.equal(c.workerThreads, Math.max(1, os.availableParallelism() - 1));
+  assert.equal(c.numNetworkThreads, 0);
   assert.equal(c.clusterId, null);
   assert.equal(c.logLevel, 'info');
 });
@@ -98,6 +99,7 @@ test('bad values are ConfigErrors naming the key', () => {
     ['queued.max.requests', '0'],
     ['socket.request.max.bytes', '0'],
     ['samsa.worker.threads', '0'],
+    ['num.network.threads', '-1'],
     ['log.level', 'verbose'],
     ['log.dirs', ''],
     ['cluster.id', 'has space'],

@@ -1,0 +1,218 @@
+// The main thread's side of the network threads (num.network.threads): starts them, gives each a
+// port of its own to every shard, hands each accepted connection to the thread that serves the
+// fewest, answers the requests they forward (through the main thread's dispatcher, on behalf of a
+// stand-in of the client's connection: forwarded.ts), keeps their view of the topics and configs
+// current, gathers their figures for /metrics and drains them at shutdown. A forwarded reply that
+// follows a change of the topics or configs waits until every network thread has the change: a
+// client told that its topic exists finds it on whichever connection it uses next.
+// A network thread that dies takes its connections with it (their clients reconnect); the others,
+// or the main thread when none is left, serve the new ones.
+import type net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { TopicInfo } from '../cluster/topics.js';
+import type { BrokerConfig } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { Dispatcher } from '../server/dispatcher.js';
+import type { ShardPool } from '../workers/pool.js';
+import { ForwardedConnections } from './forwarded.js';
+import { detachSocket, loadHandOff } from './handoff.js';
+import type { FromNetwork, NetworkStats, NetworkThreadData, ToNetwork } from './messages.js';
+
+const THREAD_FILE = fileURLToPath(new URL('./thread.js', import.meta.url));
+/** How long /metrics waits for a network thread's figures before it uses the last ones. */
+const STATS_WAIT_MS = 500;
+
+interface Thread {
+  index: number;
+  worker: Worker;
+  /** Connections handed to it and not closed yet. */
+  connections: number;
+  alive: boolean;
+  /** The last change of the topics or configs it has. */
+  synced: number;
+  stats: NetworkStats | null;
+}
+
+export interface NetworkThreadOptions {
+  count: number;
+  config: BrokerConfig;
+  clusterId: string;
+  topics: () => TopicInfo[];
+  shards: ShardPool;
+  dispatcher: Pick<Dispatcher, 'dispatch'>;
+  log: Logger;
+}
+
+export class NetworkThreads {
+  private readonly threads: Thread[] = [];
+  private readonly forwarded: ForwardedConnections;
+  /** The last change of the topics or configs sent, and the replies waiting for every thread to have it. */
+  private version = 0;
+  private readonly waitingForSync: { version: number; go: () => void }[] = [];
+  private readonly statsAsked = new Map<number, (stats: NetworkStats) => void>();
+  private nextStats = 1;
+  private readonly drains = new Map<Thread, (r: { connections: number; forced: number }) => void>();
+  private stopping = false;
+
+  private constructor(private readonly opts: NetworkThreadOptions) {
+    this.forwarded = new ForwardedConnections(opts.dispatcher, opts.log, (version) => this.whenSynced(version), () => this.version);
+  }
+
+  /** Starts `count` threads, each linked to every shard; resolves once all of them serve. */
+  static async start(opts: NetworkThreadOptions): Promise<NetworkThreads> {
+    // No dup(2), no network threads: the setting cannot be honoured, so start-up stops.
+    loadHandOff();
+    const threads = new NetworkThreads(opts);
+    await Promise.all(Array.from({ length: opts.count }, (_, i) => threads.startThread(i)));
+    return threads;
+  }
+
+  private async startThread(index: number): Promise<void> {
+    const { config, shards, count } = this.opts;
+    const channels = Array.from({ length: shards.size }, () => new MessageChannel());
+    const waiting = new SharedArrayBuffer(4);
+    await shards.link(channels.map((c) => c.port2), waiting);
+    const limitBytes = config.queuedMaxRequestBytes;
+    const data: NetworkThreadData = {
+      index,
+      config,
+      clusterId: this.opts.clusterId,
+      topics: this.opts.topics(),
+      shardPorts: channels.map((c) => c.port1),
+      arenas: shards.arenaMemory,
+      waiting,
+      maxQueuedRequests: Math.max(1, Math.ceil(config.queuedMaxRequests / count)),
+      maxQueuedRequestBytes: limitBytes < 0 ? -1 : Math.max(1, Math.ceil(limitBytes / count)),
+    };
+    const worker = new Worker(THREAD_FILE, { workerData: data, transferList: data.shardPorts, name: `samsa-network-${index}` });
+    const thread: Thread = { index, worker, connections: 0, alive: false, synced: this.version, stats: null };
+    this.threads.push(thread);
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromNetwork) => {
+        if (m.t === 'ready') {
+          thread.alive = true;
+          resolve();
+        } else {
+          this.onMessage(thread, m);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!thread.alive) reject(err);
+        else this.opts.log.error({ err, networkThread: index }, 'network thread failed; its connections are lost');
+      });
+      worker.on('exit', (code) => {
+        const was = thread.alive;
+        thread.alive = false;
+        this.forwarded.threadGone(index);
+        this.drains.get(thread)?.({ connections: 0, forced: 0 });
+        this.settleSync();
+        if (!was) reject(new Error(`network thread ${index} exited with code ${code} before it served`));
+        else if (!this.stopping) this.opts.log.error({ networkThread: index, code }, 'network thread exited; new connections go to the others');
+      });
+    });
+  }
+
+  private onMessage(thread: Thread, m: FromNetwork): void {
+    switch (m.t) {
+      case 'request':
+        this.forwarded.request(thread.index, m, (message, transfer) => this.send(thread, message, transfer));
+        return;
+      case 'closed':
+        thread.connections--;
+        this.forwarded.closed(m.conn);
+        return;
+      case 'synced':
+        thread.synced = m.version;
+        this.settleSync();
+        return;
+      case 'stats':
+        thread.stats = m.stats;
+        this.statsAsked.get(m.id)?.(m.stats);
+        this.statsAsked.delete(m.id);
+        return;
+      case 'drained':
+        this.drains.get(thread)?.(m);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private send(thread: Thread, message: ToNetwork, transfer?: ArrayBuffer[]): void {
+    if (thread.alive) thread.worker.postMessage(message, transfer);
+  }
+
+  /** Resolves once every live thread has the change numbered `version`. */
+  private whenSynced(version: number): Promise<void> {
+    if (this.threads.every((t) => !t.alive || t.synced >= version)) return Promise.resolve();
+    return new Promise((go) => this.waitingForSync.push({ version, go }));
+  }
+
+  private settleSync(): void {
+    for (let i = this.waitingForSync.length - 1; i >= 0; i--) {
+      const w = this.waitingForSync[i]!;
+      if (this.threads.every((t) => !t.alive || t.synced >= w.version)) {
+        this.waitingForSync.splice(i, 1);
+        w.go();
+      }
+    }
+  }
+
+  /** The topics changed (created, deleted, repartitioned, reconfigured): every thread gets the new set. */
+  topicsChanged(): void {
+    const topics = this.opts.topics();
+    const version = ++this.version;
+    for (const t of this.threads) this.send(t, { t: 'topics', version, topics });
+  }
+
+  /** The broker's configs changed (dynamic configs): every thread gets them. */
+  configChanged(): void {
+    const version = ++this.version;
+    for (const t of this.threads) this.send(t, { t: 'config', version, config: this.opts.config });
+  }
+
+  /** Gives an accepted socket to the live thread with the fewest connections; false when none is left. */
+  readonly handOff = (socket: net.Socket, listenerName: string, id: number): boolean => {
+    let best: Thread | null = null;
+    for (const t of this.threads) if (t.alive && (best === null || t.connections < best.connections)) best = t;
+    if (best === null || this.stopping) return false;
+    const fd = detachSocket(socket);
+    if (fd < 0) return false;
+    best.connections++;
+    this.send(best, { t: 'connection', fd, id, listenerName });
+    return true;
+  };
+
+  /** Every thread's figures, fresh where a thread answers within STATS_WAIT_MS, else its last ones. */
+  async stats(): Promise<NetworkStats[]> {
+    await Promise.all(this.threads.filter((t) => t.alive).map((t) => {
+      const id = this.nextStats++;
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { this.statsAsked.delete(id); resolve(); }, STATS_WAIT_MS);
+        this.statsAsked.set(id, () => { clearTimeout(timer); resolve(); });
+        this.send(t, { t: 'stats', id });
+      });
+    }));
+    return this.threads.flatMap((t) => (t.stats === null ? [] : [t.stats]));
+  }
+
+  /** The figures each thread gave last (for a synchronous read of /metrics). */
+  lastStats(): NetworkStats[] {
+    return this.threads.flatMap((t) => (t.stats === null ? [] : [t.stats]));
+  }
+
+  /**
+   * Shutdown: every thread answers the requests it has read (drainMs at the most), closes its
+   * connections and ends. Answers the connections there were and those cut off.
+   */
+  async close(drainMs: number): Promise<{ connections: number; forced: number }> {
+    this.stopping = true;
+    const results = await Promise.all(this.threads.map((t) => (!t.alive ? { connections: 0, forced: 0 } : new Promise<{ connections: number; forced: number }>((resolve) => {
+      this.drains.set(t, resolve);
+      this.send(t, { t: 'shutdown', drainMs });
+    }))));
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    return results.reduce((a, b) => ({ connections: a.connections + b.connections, forced: a.forced + b.forced }), { connections: 0, forced: 0 });
+  }
+}
