@@ -48,6 +48,7 @@ export interface BrokerConfig {
   logCleanerBackoffMs: number; // log.cleaner.backoff.ms: the cleaner's pause when it has nothing to do
   workerThreads: number; // samsa.worker.threads
   numNetworkThreads: number; // num.network.threads (0: the main thread serves every connection)
+  networkThreadsColocated: boolean; // samsa.network.threads.colocated: the network threads are the first shard workers
   clusterId: string | null; // cluster.id; null = generate on first start
   logLevel: string; // log.level (samsa's own): a pino level
   logFormat: string; // log.format (samsa's own): JSON lines, or pino-pretty's human-readable lines

@@ -7,7 +7,6 @@
 import type { TopicInfo } from '../cluster/topics.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { HistogramSnapshot } from '../metrics/histogram.js';
-import type { TimeoutReason } from '../server/connection.js';
 
 /** What a network thread starts with (its workerData; the ports to the shards travel with it). */
 export interface NetworkThreadData {
@@ -15,8 +14,11 @@ export interface NetworkThreadData {
   config: BrokerConfig;
   clusterId: string;
   topics: TopicInfo[];
-  /** One port per shard, in shard order (each shard took the other end: ShardPool.link). */
-  shardPorts: import('node:worker_threads').MessagePort[];
+  /**
+   * One port per shard, in shard order (each shard took the other end: ShardPool.link); null for
+   * the shard worker this thread runs on (samsa.network.threads.colocated), whose tasks run in it.
+   */
+  shardPorts: (import('node:worker_threads').MessagePort | null)[];
   /** Each shard's fetch read arena. */
   arenas: import('../workers/shared-ring.js').RingMemory[];
   /** An Int32 above 0 while fetches of this thread may wait: the shards tell it of appends meanwhile. */
@@ -42,7 +44,8 @@ export interface NetworkStats {
   waiting: number;
   connections: number;
   closed: number;
-  timedOut: Record<TimeoutReason, number>;
+  /** By reason (server/connection.ts, TimeoutReason). */
+  timedOut: Record<string, number>;
 }
 
 /** Main thread -> network thread. */

@@ -1,5 +1,6 @@
-// The main thread's side of the network threads (num.network.threads): starts them, gives each a
-// port of its own to every shard, hands each accepted connection to the thread that serves the
+// The main thread's side of the network threads (num.network.threads): starts them (on the first
+// shard workers, samsa.network.threads.colocated, or as threads of their own), gives each a port of
+// its own to every other shard, hands each accepted connection to the thread that serves the
 // fewest, answers the requests they forward (through the main thread's dispatcher, on behalf of a
 // stand-in of the client's connection: forwarded.ts), keeps their view of the topics and configs
 // current, gathers their figures for /metrics and drains them at shutdown. A forwarded reply that
@@ -25,7 +26,10 @@ const STATS_WAIT_MS = 500;
 
 interface Thread {
   index: number;
-  worker: Worker;
+  /** Its line to this thread: a Worker of its own, or a port to the shard worker it runs on. */
+  send(message: ToNetwork, transfer?: ArrayBuffer[]): void;
+  /** Ends it (after its drain): a thread of its own exits; one on a shard worker stays until the shards close. */
+  end(): Promise<void>;
   /** Connections handed to it and not closed yet. */
   connections: number;
   alive: boolean;
@@ -69,48 +73,66 @@ export class NetworkThreads {
   }
 
   private async startThread(index: number): Promise<void> {
-    const { config, shards, count } = this.opts;
-    const channels = Array.from({ length: shards.size }, () => new MessageChannel());
+    const { config, shards, count, log } = this.opts;
+    const colocated = config.networkThreadsColocated;
+    // a port to every shard; on a shard worker, none to its own (its tasks run in the thread)
+    const channels = Array.from({ length: shards.size }, (_, s) => (colocated && s === index ? null : new MessageChannel()));
     const waiting = new SharedArrayBuffer(4);
-    await shards.link(channels.map((c) => c.port2), waiting);
+    await shards.link(channels.map((c) => c?.port2 ?? null), waiting);
     const limitBytes = config.queuedMaxRequestBytes;
     const data: NetworkThreadData = {
       index,
       config,
       clusterId: this.opts.clusterId,
       topics: this.opts.topics(),
-      shardPorts: channels.map((c) => c.port1),
+      shardPorts: channels.map((c) => c?.port1 ?? null),
       arenas: shards.arenaMemory,
       waiting,
       maxQueuedRequests: Math.max(1, Math.ceil(config.queuedMaxRequests / count)),
       maxQueuedRequestBytes: limitBytes < 0 ? -1 : Math.max(1, Math.ceil(limitBytes / count)),
     };
-    const worker = new Worker(THREAD_FILE, { workerData: data, transferList: data.shardPorts, name: `samsa-network-${index}` });
-    const thread: Thread = { index, worker, connections: 0, alive: false, synced: this.version, stats: null };
+    const thread: Thread = { index, send: () => {}, end: async () => {}, connections: 0, alive: false, synced: this.version, stats: null };
     this.threads.push(thread);
-    await new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: FromNetwork) => {
-        if (m.t === 'ready') {
-          thread.alive = true;
-          resolve();
-        } else {
-          this.onMessage(thread, m);
-        }
-      });
+    let started!: () => void;
+    let failed!: (err: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => { started = resolve; failed = reject; });
+    const onMessage = (m: FromNetwork): void => {
+      if (m.t !== 'ready') {
+        this.onMessage(thread, m);
+        return;
+      }
+      thread.alive = true;
+      started();
+    };
+    const gone = (why: string): void => {
+      const was = thread.alive;
+      thread.alive = false;
+      this.forwarded.threadGone(index);
+      this.drains.get(thread)?.({ connections: 0, forced: 0 });
+      this.settleSync();
+      if (!was) failed(new Error(`network thread ${index} ${why} before it served`));
+      else if (!this.stopping) log.error({ networkThread: index, why }, 'network thread gone; its connections are lost, new ones go to the others');
+    };
+    if (colocated) {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', onMessage);
+      port1.on('close', () => gone('closed its port (its shard worker exited)'));
+      thread.send = (message, transfer) => port1.postMessage(message, transfer);
+      thread.end = async () => { port1.close(); };
+      await shards.serve(index, data, port2);
+    } else {
+      const shardPorts = data.shardPorts.filter((p): p is NonNullable<typeof p> => p !== null);
+      const worker = new Worker(THREAD_FILE, { workerData: data, transferList: shardPorts, name: `samsa-network-${index}` });
+      worker.on('message', onMessage);
       worker.on('error', (err) => {
-        if (!thread.alive) reject(err);
-        else this.opts.log.error({ err, networkThread: index }, 'network thread failed; its connections are lost');
+        if (!thread.alive) failed(err);
+        else log.error({ err, networkThread: index }, 'network thread failed');
       });
-      worker.on('exit', (code) => {
-        const was = thread.alive;
-        thread.alive = false;
-        this.forwarded.threadGone(index);
-        this.drains.get(thread)?.({ connections: 0, forced: 0 });
-        this.settleSync();
-        if (!was) reject(new Error(`network thread ${index} exited with code ${code} before it served`));
-        else if (!this.stopping) this.opts.log.error({ networkThread: index, code }, 'network thread exited; new connections go to the others');
-      });
-    });
+      worker.on('exit', (code) => gone(`exited with code ${code}`));
+      thread.send = (message, transfer) => worker.postMessage(message, transfer);
+      thread.end = async () => { await worker.terminate(); };
+    }
+    await ready;
   }
 
   private onMessage(thread: Thread, m: FromNetwork): void {
@@ -140,7 +162,7 @@ export class NetworkThreads {
   }
 
   private send(thread: Thread, message: ToNetwork, transfer?: ArrayBuffer[]): void {
-    if (thread.alive) thread.worker.postMessage(message, transfer);
+    thread.send(message, transfer);
   }
 
   /** Resolves once every live thread has the change numbered `version`. */
@@ -212,7 +234,7 @@ export class NetworkThreads {
       this.drains.set(t, resolve);
       this.send(t, { t: 'shutdown', drainMs });
     }))));
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await Promise.all(this.threads.map((t) => t.end()));
     return results.reduce((a, b) => ({ connections: a.connections + b.connections, forced: a.forced + b.forced }), { connections: 0, forced: 0 });
   }
 }

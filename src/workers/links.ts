@@ -6,6 +6,8 @@
 // Every append a task reports (produce, transaction markers) goes to one listener, and so do the
 // appends other threads made that the shard tells this one of while its fetches may wait (the
 // `waiting` counter it shares with the shard, see shard.ts): the thread's purgatory wakes from there.
+// On a shard worker that serves connections itself, its own shard is a LocalShard: its tasks run
+// in the thread, at once, with no crossing.
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../protocol/errors.js';
 import type { AppendNotice, BatchAnswer, ItemOp, ItemResult, PartitionKey, QueuedOp, ShardMessage, ShardOp, ShardResult, ShardTask, SharedMemoryId } from './messages.js';
@@ -32,6 +34,43 @@ function reportAppends(task: ShardTask<QueuedOp>, results: ShardResult<QueuedOp>
     const r = answers[i]!;
     if (r.errorCode === ErrorCode.NONE) listener(task.items[i]!.key, r.bytes);
   }
+}
+
+/** The shard of the thread that sends the tasks (a shard worker serving connections): tasks run here, at once. */
+export interface LocalShard {
+  /** Runs one task now and answers as a round trip would. */
+  run(task: ShardTask<QueuedOp>): BatchAnswer;
+  /** `deliver` hears of the appends other threads make while this thread's fetches may wait. */
+  listen(deliver: (notice: AppendNotice) => void): void;
+}
+
+/** A shard's tasks run in this very thread (LocalShard). */
+class LocalLink {
+  failed: Error | null = null;
+  depth = 0;
+
+  constructor(private readonly local: LocalShard, private readonly links: ShardLinks) {
+    local.listen((notice) => {
+      for (const [key, bytes] of notice.appended) links.appended(key, bytes);
+    });
+  }
+
+  attached(): void {}
+
+  run(task: ShardTask<QueuedOp>): Promise<ShardResult<QueuedOp>> {
+    if (this.failed !== null) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      const a = this.local.run(this.links.wire(task));
+      if (a.ok) this.links.answer({ task, resolve, reject }, a.value);
+      else reject(new Error(a.error));
+    });
+  }
+
+  fail(err: Error): void {
+    this.failed ??= err;
+  }
+
+  close(): void {}
 }
 
 /** One port to one shard worker, and the round trips on it. */
@@ -129,17 +168,18 @@ class ShardLink {
 }
 
 export class ShardLinks {
-  private readonly links: ShardLink[];
+  private readonly links: (ShardLink | LocalLink)[];
   /** Shared memory every worker holds (share()), and the number tasks name it with. */
   private readonly shared = new Map<SharedArrayBuffer, SharedMemoryId>();
   private appendListener: AppendListener | null = null;
 
   /**
-   * ports: one per shard, in shard order. idBase: where this side's numbers for shared memory
-   * start (each thread that shares memory with the shards numbers it in a range of its own).
+   * ports: one per shard, in shard order (a LocalShard for the thread's own). idBase: where this
+   * side's numbers for shared memory start (each thread that shares memory with the shards
+   * numbers it in a range of its own).
    */
-  constructor(ports: readonly MessagePort[], private readonly idBase = 0) {
-    this.links = ports.map((port, shard) => new ShardLink(shard, port, this));
+  constructor(ports: readonly (MessagePort | LocalShard)[], private readonly idBase = 0) {
+    this.links = ports.map((port, shard) => ('run' in port ? new LocalLink(port, this) : new ShardLink(shard, port, this)));
   }
 
   get size(): number {

@@ -9,6 +9,7 @@ import type { HistogramSnapshot } from '../metrics/histogram.js';
 import type { CleanedPass } from '../storage/compaction.js';
 import type { LogConfig, RecoveryReport } from '../storage/log.js';
 import type { RecordError } from '../storage/log-validator.js';
+import type { NetworkThreadData } from '../network/messages.js';
 
 /** A partition is named across threads by "<topic>-<partition>", its directory name. */
 export type PartitionKey = string;
@@ -75,6 +76,11 @@ export interface ShardOps {
    * wait; meanwhile the shard tells it of every append other threads make (AppendNotice).
    */
   attach: { task: { port: MessagePort; waiting?: SharedArrayBuffer }; result: true };
+  /**
+   * The worker serves connections too, as a network thread (samsa.network.threads.colocated):
+   * `port` is its line to the main thread; data.shardPorts holds ports to the other shards.
+   */
+  serve: { task: { data: NetworkThreadData; port: MessagePort }; result: true };
   /** Shared memory the worker keeps from now on, named by `id` in later tasks (the frame ring). */
   share: { task: { id: SharedMemoryId; sab: SharedArrayBuffer }; result: true };
   /** sab: where the items' records lie: the buffer, or the id of one shared before. */
@@ -110,8 +116,8 @@ export type ShardOp = keyof ShardOps;
 /** A task of one op (or, by default, of any op), as it crosses to the worker. */
 export type ShardTask<Op extends ShardOp = ShardOp> = { [K in Op]: { op: K } & ShardOps[K]['task'] }[Op];
 export type ShardResult<Op extends ShardOp = ShardOp> = ShardOps[Op]['result'];
-/** The ops a caller may give the pool: all but the attaching of the port they go over. */
-export type QueuedOp = Exclude<ShardOp, 'attach'>;
+/** The ops a caller may give the pool: all but those that go through Piscina itself (attaching ports, serving connections). */
+export type QueuedOp = Exclude<ShardOp, 'attach' | 'serve'>;
 /** What one round trip sends over a shard's port: tasks, run in their order; answered with a BatchAnswer per task. */
 export type ShardMessage = ShardTask<QueuedOp>[];
 /** Shared memory the worker was given once (ShardOps.share), by its number. */

@@ -15,6 +15,7 @@ import { Piscina } from 'piscina';
 import type { ItemOp, ItemResult, PartitionKey, QueuedOp, ShardOp, ShardResult, ShardTask } from './messages.js';
 import { ShardLinks, type AppendListener } from './links.js';
 import { createRingMemory, RingView, type RingMemory } from './shared-ring.js';
+import type { NetworkThreadData } from '../network/messages.js';
 
 export type { AppendListener } from './links.js';
 
@@ -82,12 +83,25 @@ export class ShardPool {
   }
 
   /**
-   * A port of another thread's to every shard (a network thread's), one per shard in shard order:
-   * each shard takes tasks on it from then on. `waiting`: an Int32 that thread keeps above 0
-   * while fetches of its may wait; meanwhile the shard tells it of the appends other threads make.
+   * A port of another thread's to every shard (a network thread's), one per shard in shard order
+   * (null: a shard left out, the one that thread runs on): each shard takes tasks on it from then
+   * on. `waiting`: an Int32 that thread keeps above 0 while fetches of its may wait; meanwhile the
+   * shard tells it of the appends other threads make.
    */
-  async link(ports: MessagePort[], waiting: SharedArrayBuffer): Promise<void> {
-    await Promise.all(this.shards.map((pool, shard) => runOn(pool, { op: 'attach', port: ports[shard]!, waiting }, [ports[shard]!])));
+  async link(ports: (MessagePort | null)[], waiting: SharedArrayBuffer): Promise<void> {
+    await Promise.all(this.shards.map((pool, shard) => {
+      const port = ports[shard];
+      return port == null ? undefined : runOn(pool, { op: 'attach', port, waiting }, [port]);
+    }));
+  }
+
+  /**
+   * The shard's worker serves connections too, as a network thread (see ShardOps.serve): `port` is
+   * its line to the main thread. Resolves once the worker has taken it (it says "ready" on the port).
+   */
+  async serve(shard: number, data: NetworkThreadData, port: MessagePort): Promise<void> {
+    const transfer = [port, ...data.shardPorts.filter((p): p is MessagePort => p !== null)];
+    await runOn(this.shards[shard]!, { op: 'serve', data, port }, transfer);
   }
 
   /** Shared memory every shard keeps from now on (the frame ring); see ShardLinks.share. */

@@ -19,12 +19,14 @@ import { SharedRing, type RingMemory } from './shared-ring.js';
 import { nextOffsetAfter } from '../protocol/records/batch.js';
 import { loadCodecs } from '../protocol/records/compression.js';
 import { nameThisThread } from './thread-name.js';
+import type { LocalShard } from './links.js';
+import type { NetworkThreadData } from '../network/messages.js';
 import { ErrorCode } from '../protocol/errors.js';
 import {
   type CompactResult, type ConfigureItem, type DeleteRecordsItem, type DeleteRecordsResult, type DescribeProducersResult,
   type EpochEndOffsetItem, type EpochEndOffsetResult, type FetchItem, type FetchResult, type ListOffsetsItem, type ListOffsetsResult,
   type OpenPartition, type OpenResult, type PartitionKey, type ProduceItem, type ProduceResult, type ShardOp, type ShardResult, type ShardTask,
-  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer, type AppendNotice, type ShardMessage, type SharedMemoryId,
+  type WriteTxnMarkersItem, type WriteTxnMarkersResult, type BatchAnswer, type AppendNotice, type QueuedOp, type ShardMessage, type SharedMemoryId,
   EARLIEST_LOCAL_TIMESTAMP, EARLIEST_TIMESTAMP, LATEST_TIERED_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP,
 } from './messages.js';
 
@@ -281,47 +283,80 @@ function close(): string[] {
   return [...unclean];
 }
 
-/** A port tasks come on, and the appends other ports' tasks made that it is to be told of. */
-interface Link { port: MessagePort; waiting: Int32Array | null; notice: [PartitionKey, number][] }
+/** Where tasks come from (a port, or this thread's own network code), and the appends other links' tasks made that it is to be told of. */
+interface Link { post: (notice: AppendNotice) => void; waiting: Int32Array | null; notice: [PartitionKey, number][] }
 const links: Link[] = [];
+
+/** One task of a link's, answered; its appends noted for the other links that wait on appends. */
+function runFor(from: Link, task: ShardTask<QueuedOp>, transfer: ArrayBuffer[]): BatchAnswer {
+  try {
+    const value = unwrap(runTask(task), transfer);
+    if (links.length > 1 && (task.op === 'produce' || task.op === 'writeTxnMarkers')) tell(from, task.items, value as ShardResult<'produce' | 'writeTxnMarkers'>);
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: String(err) };
+  }
+}
+
+/** The appends noted since the last time, told: one message per link. */
+function tellNoted(): void {
+  for (const l of links) {
+    if (l.notice.length === 0) continue;
+    const notice = { appended: l.notice };
+    l.notice = [];
+    l.post(notice);
+  }
+}
 
 /**
  * From now on, tasks come on `port` too: each message is a round trip's tasks, run in their order
  * and answered in one message, with the buffers any of them moves to the other thread. Appends a
- * round trip made are told, after its answer, to every other port whose thread has fetches that
- * may wait (`waiting` above 0): one message per port and round trip.
+ * round trip made are told, after its answer, to every other link whose thread has fetches that
+ * may wait (`waiting` above 0): one message per link and round trip.
  */
 function attach(port: MessagePort, waiting: SharedArrayBuffer | undefined): true {
-  const self: Link = { port, waiting: waiting === undefined ? null : new Int32Array(waiting), notice: [] };
+  const self: Link = { post: (notice) => port.postMessage(notice), waiting: waiting === undefined ? null : new Int32Array(waiting), notice: [] };
   links.push(self);
   port.on('message', (tasks: ShardMessage) => {
     const transfer: ArrayBuffer[] = [];
-    const answers = tasks.map((task): BatchAnswer => {
-      try {
-        const value = unwrap(runTask(task), transfer);
-        if (links.length > 1 && (task.op === 'produce' || task.op === 'writeTxnMarkers')) tell(self, task.items, value as ShardResult<'produce' | 'writeTxnMarkers'>);
-        return { ok: true, value };
-      } catch (err) {
-        return { ok: false, error: String(err) };
-      }
-    });
+    const answers = tasks.map((task) => runFor(self, task, transfer));
     port.postMessage(answers, transfer);
-    for (const l of links) {
-      if (l.notice.length === 0) continue;
-      l.port.postMessage({ appended: l.notice } satisfies AppendNotice);
-      l.notice = [];
-    }
+    tellNoted();
   });
   port.on('close', () => links.splice(links.indexOf(self), 1));
   return true;
 }
 
-/** The appends of a task from `from`, noted for every other port whose thread waits on appends now. */
+/** The appends of a task from `from`, noted for every other link whose thread waits on appends now. */
 function tell(from: Link, items: { key: PartitionKey }[], results: { errorCode: number; bytes: number }[]): void {
   for (const l of links) {
     if (l === from || l.waiting === null || Atomics.load(l.waiting, 0) <= 0) continue;
     for (let i = 0; i < results.length; i++) if (results[i]!.errorCode === ErrorCode.NONE) l.notice.push([items[i]!.key, results[i]!.bytes]);
   }
+}
+
+/**
+ * This worker serves connections too (samsa.network.threads.colocated): the network code runs
+ * here, its own shard's tasks run in the thread at once, and `port` is its line to the main thread.
+ * Answers at once; the network code says "ready" on the port once it serves.
+ */
+function serve(data: NetworkThreadData, port: MessagePort): true {
+  let deliver: ((notice: AppendNotice) => void) | null = null;
+  const self: Link = { post: (notice) => deliver?.(notice), waiting: new Int32Array(data.waiting), notice: [] };
+  links.push(self);
+  const local: LocalShard = {
+    run: (task) => {
+      const answer = runFor(self, task, []);
+      tellNoted();
+      return answer;
+    },
+    listen: (d) => { deliver = d; },
+  };
+  import('../network/serve.js').then(({ serveConnections }) => serveConnections(data, port, local), (err: unknown) => {
+    console.error(`shard ${String((Piscina.workerData as { shard?: number } | undefined)?.shard)}: could not serve connections: ${String(err)}`);
+    port.close();
+  });
+  return true;
 }
 
 function share(id: SharedMemoryId, sab: SharedArrayBuffer): true {
@@ -346,6 +381,7 @@ function unwrap<T>(value: T, transfer: ArrayBuffer[]): T {
 /** Each op's work; the compiler checks that each answers its op's result (messages.ts). */
 const OPS: { [Op in ShardOp]: (task: ShardTask<Op>) => ShardResult<Op> } = {
   attach: (t) => attach(t.port, t.waiting),
+  serve: (t) => serve(t.data, t.port),
   share: (t) => share(t.id, t.sab),
   open: (t) => open(t.partitions),
   produce: (t) => produce(t.sab, t.items),

@@ -114,6 +114,16 @@ test('bad values are ConfigErrors naming the key', () => {
   for (const [key, value] of bad) throwsConfigError(() => config({ [key]: value }), key);
 });
 
+test('num.network.threads: on the shard workers, at most as many as there are (cut, with a warning); on threads of their own, as asked', () => {
+  const cut = withOverrides({ 'num.network.threads': '3', 'samsa.worker.threads': '2' });
+  assert.equal(cut.config.numNetworkThreads, 2);
+  assert.equal(cut.config.networkThreadsColocated, true);
+  assert.ok(cut.warnings.some((w) => /num\.network\.threads=3.*2 network thread/.test(w)), cut.warnings.join('\n'));
+  const own = withOverrides({ 'num.network.threads': '3', 'samsa.worker.threads': '2', 'samsa.network.threads.colocated': 'false' });
+  assert.equal(own.config.numNetworkThreads, 3);
+  assert.equal(own.config.networkThreadsColocated, false);
+});
+
 test('observability keys: metrics.listener, samsa.metrics.partition.series, log.format, samsa.recovery.progress.interval.ms', () => {
   const c = defaultConfig();
   assert.deepEqual(c.metricsListener, { host: '127.0.0.1', port: 9464 });

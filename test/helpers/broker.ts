@@ -71,7 +71,7 @@ export class BrokerProcess {
       // any free port: brokers run side by side in the tests
       'metrics.listener': 'http://127.0.0.1:0',
       // SAMSA_TEST_NETWORK_THREADS=N: every broker serves its connections on N network threads
-      // (.ci/run runs the client tests so a second time)
+      // (npm test runs the client tests so a second time)
       ...(process.env.SAMSA_TEST_NETWORK_THREADS === undefined ? {} : { 'num.network.threads': process.env.SAMSA_TEST_NETWORK_THREADS }),
       ...options.overrides,
     };
