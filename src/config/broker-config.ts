@@ -47,7 +47,7 @@ export interface BrokerConfig {
   logCleanerEnable: boolean; // log.cleaner.enable: compact topics with cleanup.policy=compact
   logCleanerBackoffMs: number; // log.cleaner.backoff.ms: the cleaner's pause when it has nothing to do
   workerThreads: number; // samsa.worker.threads
-  numNetworkThreads: number; // num.network.threads (0: the main thread serves every connection)
+  numNetworkThreads: number; // num.network.threads (default: one per shard worker; 0: the main thread serves every connection)
   networkThreadsColocated: boolean; // samsa.network.threads.colocated: the network threads are the first shard workers
   clusterId: string | null; // cluster.id; null = generate on first start
   logLevel: string; // log.level (samsa's own): a pino level

@@ -21,6 +21,7 @@ export function deriveFields(config: BrokerConfig, s: Settings, warnings: string
     ?? (minutes !== null ? minutes * MINUTE_MS : s.get<number>('log.retention.hours') * HOUR_MS);
   config.logRetentionMs = retention < 0 ? -1 : retention; // any negative value means unlimited
 
+  config.numNetworkThreads = s.get<number | null>('num.network.threads') ?? config.workerThreads;
   // Kafka's sample server.properties asks for 3, which a small machine's shard workers may not have.
   if (config.networkThreadsColocated && config.numNetworkThreads > config.workerThreads) {
     warnings.push(`num.network.threads=${config.numNetworkThreads}: the network threads are the shard workers (samsa.network.threads.colocated=true) `

@@ -98,9 +98,10 @@ export const KEY_TABLE: readonly KeyDef[] = [
   bool('log.cleaner.enable', true, null, 'logCleanerEnable'),
   long('log.cleaner.backoff.ms', 15000, atLeast(0), 'logCleanerBackoffMs'),
   int('samsa.worker.threads', () => Math.max(1, os.availableParallelism() - 1), atLeast(1), 'workerThreads'),
-  // Kafka's default is 3; samsa's 0 keeps every connection on the main thread (see README, Threads);
-  // at most samsa.worker.threads while they are the shard workers (derive.ts).
-  int('num.network.threads', 0, atLeast(0), 'numNetworkThreads'),
+  // Kafka's default is 3; samsa's is one per shard worker, on the shard workers; 0 keeps every
+  // connection on the main thread (see README, Threads); at most samsa.worker.threads while they
+  // are the shard workers (derive.ts).
+  int('num.network.threads', null, atLeast(0), null),
   bool('samsa.network.threads.colocated', true, null, 'networkThreadsColocated'),
   str('cluster.id', null, clusterIdShape, 'clusterId'),
   str('log.level', 'info', oneOf(...PINO_LEVELS), 'logLevel'),

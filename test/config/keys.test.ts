@@ -29,7 +29,8 @@ test('defaults are Kafka defaults (and samsa choices)', () => {
   assert.equal(c.logFlushIntervalMessages, Number.MAX_SAFE_INTEGER);
   assert.equal(c.logIndexIntervalBytes, 4096);
   assert.equal(c.workerThreads, Math.max(1, os.availableParallelism() - 1));
-  assert.equal(c.numNetworkThreads, 0);
+  assert.equal(c.numNetworkThreads, c.workerThreads);
+  assert.equal(c.networkThreadsColocated, true);
   assert.equal(c.clusterId, null);
   assert.equal(c.logLevel, 'info');
 });

@@ -70,8 +70,8 @@ export class BrokerProcess {
       'samsa.worker.threads': 2,
       // any free port: brokers run side by side in the tests
       'metrics.listener': 'http://127.0.0.1:0',
-      // SAMSA_TEST_NETWORK_THREADS=N: every broker serves its connections on N network threads
-      // (npm test runs the client tests so a second time)
+      // SAMSA_TEST_NETWORK_THREADS=N: every broker serves its connections on N network threads, 0
+      // on the main thread (npm test runs the client tests so a second time, with 0)
       ...(process.env.SAMSA_TEST_NETWORK_THREADS === undefined ? {} : { 'num.network.threads': process.env.SAMSA_TEST_NETWORK_THREADS }),
       ...options.overrides,
     };
