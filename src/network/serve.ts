@@ -64,12 +64,12 @@ export function serveConnections(data: NetworkThreadData, port: MainPort, local?
 
   const topics = new TopicView();
   topics.set(data.topics);
-  // Shared memory this thread hands the shards is numbered in a range of its own.
   const ports = data.shardPorts.map((p) => {
     if (p !== null) return p;
     if (local === undefined) throw new Error('a shard without a port, and no local shard');
     return local;
   });
+  // Shared memory this thread hands the shards is numbered in a range of its own.
   const links = new ShardLinks(ports, (data.index + 1) * 1_000_000);
   for (let shard = 0; shard < links.size; shard++) links.attached(shard);
   const purgatory = new Purgatory();

@@ -216,12 +216,18 @@ export class NetworkThreads {
         this.send(t, { t: 'stats', id });
       });
     }));
-    return this.threads.flatMap((t) => (t.stats === null ? [] : [t.stats]));
+    return this.lastStats();
   }
 
-  /** The figures each thread gave last (for a synchronous read of /metrics). */
+  /**
+   * The figures each thread gave last (for a synchronous read of /metrics): a thread that is gone
+   * keeps its counts, and has nothing open, in flight or waiting.
+   */
   lastStats(): NetworkStats[] {
-    return this.threads.flatMap((t) => (t.stats === null ? [] : [t.stats]));
+    return this.threads.flatMap((t) => {
+      if (t.stats === null) return [];
+      return t.alive ? [t.stats] : [{ ...t.stats, connections: 0, inFlight: 0, waiting: 0 }];
+    });
   }
 
   /**
