@@ -561,9 +561,8 @@ export class PartitionLog {
       return { code: ErrorCode.OFFSET_OUT_OF_RANGE, records: Buffer.allocUnsafeSlow(0) };
     }
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      const position = segment.findBatch(offset);
-      if (position >= 0) return { code: ErrorCode.NONE, records: segment.read(position, maxBytes, alloc, minOneMessage) };
+      const records = this.segments[i]!.readFrom(offset, maxBytes, alloc, minOneMessage);
+      if (records !== null) return { code: ErrorCode.NONE, records };
     }
     return { code: ErrorCode.NONE, records: Buffer.allocUnsafeSlow(0) };
   }

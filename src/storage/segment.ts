@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import {
   BATCH_HEADER_SIZE, BatchInfo, LOG_OVERHEAD,
-  batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, readBaseOffset, writeBaseOffset,
+  batchSizeAt, checkHeaderAt, findRecordByTimestamp, lastOffsetDeltaAt, maxTimestampAt, nextOffsetAfter, readBaseOffset, writeBaseOffset,
 } from '../protocol/records/batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentPath } from './file-names.js';
 import type { RecoveryPoint } from './checkpoint.js';
@@ -26,6 +26,8 @@ const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
 const recordHit = { offsetDelta: 0, timestamp: 0 };
 /** Read size of forEachBatchHeader: headers of small batches come many to a read. */
 const HEADER_WALK_BYTES = 64 * 1024;
+/** Where the reads of a segment ended, kept for the fetches that go on from there (readFrom). */
+const READ_ENDS_KEPT = 16;
 
 export function readFully(fd: number, buf: Buffer, off: number, len: number, position: number): number {
   let got = 0;
@@ -86,6 +88,13 @@ export class Segment {
   private bytesSinceLastIndexEntry = 0;
   /** The flush closeForAppendsAsync scheduled, while it has not completed (null: none), with the fds it opened for it. */
   private pendingFlush: { ownFds: number[] } | null = null;
+  /**
+   * Where recent reads ended: the offset one past a read's last batch, and the position of the
+   * batch after it. A consumer's next fetch asks for exactly that offset, and finds its batch
+   * here without an index lookup or a header read. Right for as long as the bytes before that
+   * position stay as they are: emptied when the segment is rescanned (it may be cut shorter).
+   */
+  private readonly readEnds = new Map<number, number>();
 
   private constructor(dir: string, baseOffset: number, fd: number, size: number, probe: StorageProbe) {
     this.dir = dir;
@@ -223,6 +232,7 @@ export class Segment {
       this.indexBatch(position, size, baseOffset, baseOffset + lastOffsetDeltaAt(buf, at), maxTimestamp, indexIntervalBytes);
     }, allowGaps, point.position);
     if (scan.validBytes < fileSize) fs.ftruncateSync(this.fd, scan.validBytes);
+    this.readEnds.clear();
     this.size = scan.validBytes;
     this.nextOffset = scan.nextOffset;
     this.offsetIndex.persist();
@@ -329,18 +339,55 @@ export class Segment {
   }
 
   /**
+   * Whole batches from the first one holding `offset` or later, up to `maxBytes`, as read()
+   * reads them; null when the segment has none. A read that goes on from where an earlier one
+   * ended (a consumer's next fetch) needs one pread in all.
+   */
+  readFrom(offset: number, maxBytes: number, alloc?: (size: number) => Buffer, minOneMessage = true): Buffer | null {
+    const hinted = this.readEnds.get(offset);
+    const position = hinted !== undefined && hinted < this.size ? hinted : this.findBatch(offset);
+    if (position < 0) return null;
+    const records = this.read(position, maxBytes, alloc, minOneMessage);
+    if (records.length > 0) {
+      const next = nextOffsetAfter(records, offset);
+      if (this.readEnds.size >= READ_ENDS_KEPT && !this.readEnds.has(next)) this.readEnds.clear();
+      this.readEnds.set(next, position + records.length);
+    }
+    return records;
+  }
+
+  /**
    * Whole batches from `position` (a batch start) up to `maxBytes`, read into `alloc(size)` (by
    * default one standalone allocation, transferable); the result may be a subarray of it. With
    * `minOneMessage` (Kafka's name) the first batch comes whole even when larger than maxBytes;
-   * without it such a read is empty.
+   * without it such a read is empty, and nothing is allocated for it. With `minOneMessage`, one
+   * pread when the first batch fits in maxBytes; when it does not, `alloc` is called a second
+   * time, for the whole batch, and only that buffer is used.
    */
   read(position: number, maxBytes: number, alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow, minOneMessage = true): Buffer {
     if (!minOneMessage && maxBytes < BATCH_HEADER_SIZE) return Buffer.allocUnsafeSlow(0);
-    const firstSize = batchSizeAt(this.readHeader(position), 0);
-    if (!minOneMessage && firstSize > maxBytes) return Buffer.allocUnsafeSlow(0);
-    const want = Math.max(firstSize, Math.min(maxBytes, this.size - position));
-    const out = alloc(want);
-    const got = readFully(this.fd, out, 0, want, position);
+    const want = Math.min(maxBytes, this.size - position);
+    let firstSize = -1;
+    if (!minOneMessage || want < BATCH_HEADER_SIZE) {
+      // The header first: nothing is read (or allocated) unless the first batch fits, and a read
+      // this short would not hold the header.
+      firstSize = batchSizeAt(this.readHeader(position), 0);
+      if (!minOneMessage && firstSize > maxBytes) return Buffer.allocUnsafeSlow(0);
+    }
+    let size = Math.max(firstSize, want);
+    let out = alloc(size);
+    let got = readFully(this.fd, out, 0, size, position);
+    if (firstSize < 0) {
+      if (got < BATCH_HEADER_SIZE) throw new Error(`${this.logPath}: short read of batch header at ${position}`);
+      firstSize = batchSizeAt(out, 0);
+      if (firstSize > got) {
+        // Larger than maxBytes: the first batch is read whole.
+        size = firstSize;
+        out = alloc(size);
+        got = readFully(this.fd, out, 0, size, position);
+      }
+    }
+    if (got < firstSize) throw new Error(`${this.logPath}: short read of the batch at ${position}`);
     let end = firstSize;
     while (end + LOG_OVERHEAD <= got) {
       const size = batchSizeAt(out, end);

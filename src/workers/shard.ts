@@ -102,6 +102,11 @@ function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchIt
   const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
   let slot = -1;
   const alloc = useArena !== true || arena === null ? undefined : (size: number): Buffer => {
+    // A second call (a first batch larger than maxBytes) replaces the first buffer.
+    if (slot >= 0) {
+      arena.free(slot);
+      slot = -1;
+    }
     const region = arena.alloc(size);
     if (region === null) return Buffer.allocUnsafeSlow(size);
     slot = region.slot;

@@ -66,6 +66,34 @@ test('read trims to whole batches within maxBytes, but returns at least one batc
   log.close();
 }));
 
+test('reads that go on from where the last one ended (consumers) get every batch once, in order, across segments and appends', () => withDir((dir) => {
+  const log = PartitionLog.open(dir, config({ indexIntervalBytes: 100, segmentBytes: 600 }));
+  for (let i = 0; i < 30; i++) append(log, { records: 1 + (i % 3) });
+  // Two consumers with different read sizes, interleaved, each going on from its own last end.
+  const next = [0, 0];
+  const sizes = [150, 1 << 20];
+  const seen: number[][][] = [[], []];
+  for (let round = 0; round < 60; round++) {
+    if (round === 10) for (let i = 0; i < 5; i++) append(log, { records: 2 });
+    for (const c of [0, 1]) {
+      const r = log.read(next[c]!, sizes[c]!);
+      assert.equal(r.code, ErrorCode.NONE);
+      if (r.records.length === 0) continue;
+      const got = offsetsOf(r.records);
+      assert.equal(got[0]![0], next[c], `consumer ${c} at ${next[c]}`);
+      seen[c]!.push(...got);
+      next[c] = got[got.length - 1]![1] + 1;
+    }
+  }
+  // What is on disk, segment by segment, read without the log.
+  const files = listDir(dir).filter((f) => f.endsWith('.log')).sort();
+  assert.ok(files.length > 3, `${files.length} segments`);
+  const onDisk = offsetsOf(Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))));
+  assert.deepEqual(seen[0], onDisk);
+  assert.deepEqual(seen[1], onDisk);
+  log.close();
+}));
+
 test('without minOneMessage a first batch larger than maxBytes is not read (Fetch after other partitions had data)', () => withDir((dir) => {
   const log = PartitionLog.open(dir, config());
   const p = produce({ records: 2 }, { records: 2 });
