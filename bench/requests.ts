@@ -7,7 +7,7 @@
 // requests answered in it, and the broker's cores by thread (main / net / shards / other, target.ts).
 // Many small requests, so this is the broker's fixed cost per request.
 //
-//   node dist/bench/requests.js [--bootstrap host:port --broker-pid N] [--batch-bytes 16384,2048] [--workers 1,2]
+//   node dist/bench/requests.js [--bootstrap host:port --broker-pid N] [--batch-bytes 16384,2048] [--workers 1,2] [--requests fetch]
 import { runTopic } from './lib/admin.js';
 import { buildBatch } from './lib/batches.js';
 import { fill, layoutFor, rawFetch } from './lib/fetch-load.js';
@@ -23,6 +23,7 @@ const FLAGS = [
   { name: 'seconds', help: 'measured seconds of each produce cell', default: '3' },
   { name: 'warmup', help: 'warm-up seconds of each produce cell (its requests and CPU count too)', default: '1' },
   { name: 'fetch-batches', help: 'batches to fill and read back in each fetch cell', default: '20000' },
+  { name: 'requests', help: 'which cells: produce, fetch or both (for a profile of one of them)', default: 'produce,fetch' },
 ];
 
 interface Measured {
@@ -88,16 +89,20 @@ async function fetchCell(ctx: MacroContext, batchBytes: number): Promise<Measure
 main(() => runMacro('requests', 'broker CPU per small request: raw Produce and Fetch of one batch each, on one connection', FLAGS, async (ctx) => {
   const rows: Row[] = [];
   const results: unknown[] = [];
+  const cells = new Set(ctx.args.list('requests'));
   for (const batchBytes of ctx.args.nums('batch-bytes')) {
-    process.stdout.write(`  produce, ${batchBytes} B batches, acks=1 ... `);
-    const p = await produceCell(ctx, batchBytes);
-    rows.push({ request: 'Produce acks=1', batch: `${p.batchSize} B`, ...costCells(p), errors: p.errors });
-    results.push({ request: 'produce', batchBytes: p.batchSize, requests: p.requests, cpu: p.cpu, errors: p.errors });
-
-    process.stdout.write(`  fetch, one ${batchBytes} B batch per request ... `);
-    const f = await fetchCell(ctx, batchBytes);
-    rows.push({ request: 'Fetch, 1 batch', batch: `${f.batchSize} B`, ...costCells(f), errors: f.error ?? 0 });
-    results.push({ request: 'fetch', batchBytes: f.batchSize, requests: f.requests, cpu: f.cpu, error: f.error });
+    if (cells.has('produce')) {
+      process.stdout.write(`  produce, ${batchBytes} B batches, acks=1 ... `);
+      const p = await produceCell(ctx, batchBytes);
+      rows.push({ request: 'Produce acks=1', batch: `${p.batchSize} B`, ...costCells(p), errors: p.errors });
+      results.push({ request: 'produce', batchBytes: p.batchSize, requests: p.requests, cpu: p.cpu, errors: p.errors });
+    }
+    if (cells.has('fetch')) {
+      process.stdout.write(`  fetch, one ${batchBytes} B batch per request ... `);
+      const f = await fetchCell(ctx, batchBytes);
+      rows.push({ request: 'Fetch, 1 batch', batch: `${f.batchSize} B`, ...costCells(f), errors: f.error ?? 0 });
+      results.push({ request: 'fetch', batchBytes: f.batchSize, requests: f.requests, cpu: f.cpu, error: f.error });
+    }
   }
   const worst = (kind: string): number | null => {
     const v = rows.filter((r) => String(r.request).startsWith(kind)).map((r) => r['µs/request']).filter((x): x is number => typeof x === 'number');
