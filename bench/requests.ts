@@ -22,7 +22,7 @@ const FLAGS = [
   { name: 'in-flight', help: 'requests outstanding on the one connection', default: '8' },
   { name: 'seconds', help: 'measured seconds of each produce cell', default: '3' },
   { name: 'warmup', help: 'warm-up seconds of each produce cell (its requests and CPU count too)', default: '1' },
-  { name: 'fetch-batches', help: 'batches to fill and read back in each fetch cell', default: '20000' },
+  { name: 'fetch-batches', help: 'batches to fill and read back in each fetch cell', default: '60000' },
   { name: 'requests', help: 'which cells: produce, fetch or both (for a profile of one of them)', default: 'produce,fetch' },
 ];
 

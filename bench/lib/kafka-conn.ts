@@ -12,6 +12,7 @@ import { Reader } from '../../src/protocol/primitives/reader.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 
 export const CLIENT_ID = 'samsa-bench';
+const READ_BUFFER_BYTES = 256 * 1024;
 
 /** Called with the first bytes of an answer (all of it when it is short) and its whole size. */
 export type OnAnswer = (head: Buffer, size: number) => void;
@@ -55,16 +56,22 @@ export class KafkaConn {
   private constructor(readonly socket: net.Socket, private readonly headBytes: number) {
     this.body = Buffer.allocUnsafe(headBytes);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(err));
     socket.on('close', () => this.fail(new Error('connection closed by the broker')));
   }
 
   static connect(host: string, port: number, headBytes = 256): Promise<KafkaConn> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port }, () => {
+      let conn: KafkaConn | null = null;
+      // Every read lands in this connection's one buffer (nothing is kept from it past onData),
+      // so the client allocates nothing per byte received.
+      const socket = net.connect({
+        host, port,
+        onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n: number, buf: Uint8Array): boolean => { conn!.onData(buf as Buffer, n); return true; } },
+      }, () => {
         socket.off('error', reject);
-        resolve(new KafkaConn(socket, headBytes));
+        conn = new KafkaConn(socket, headBytes);
+        resolve(conn);
       });
       socket.once('error', reject);
     });
@@ -133,10 +140,9 @@ export class KafkaConn {
     for (const hook of this.failureHooks.splice(0)) hook(err);
   }
 
-  private onData(chunk: Buffer): void {
-    this.bytesIn += chunk.length;
+  private onData(chunk: Buffer, len: number): void {
+    this.bytesIn += len;
     let pos = 0;
-    const len = chunk.length;
     while (pos < len) {
       if (this.size < 0) {
         if (this.sizeHave === 0 && len - pos >= 4) {

@@ -1,8 +1,11 @@
 // The other end of the loopback TCP ceiling measurement, run as its own process (so it has its own
 // thread and core, like the broker): `sink` reads and discards whatever a connection sends;
-// `source` writes 1 MiB buffers into every connection until it closes. Prints {"port": n} once
+// `source` writes 1 MiB buffers into every connection until it closes. The sink reads into one
+// reused buffer, as the broker reads requests (direct-read.ts), so what it measures is TCP and not
+// the allocation of a chunk per read. Prints {"port": n} once
 // listening, then serves until killed.
 import net from 'node:net';
+import { readDirect } from '../../src/server/direct-read.js';
 
 const mode = process.argv[2];
 if (mode !== 'sink' && mode !== 'source') {
@@ -12,14 +15,18 @@ if (mode !== 'sink' && mode !== 'source') {
 
 const chunk = Buffer.alloc(1 << 20, 0x5a);
 
-const server = net.createServer((socket) => {
+const sinkBuffer = new Uint8Array(256 * 1024);
+
+const server = net.createServer({ pauseOnConnect: true }, (socket) => {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
   if (mode === 'sink') {
-    socket.on('data', () => {});
+    if (!readDirect(socket, { next: () => sinkBuffer, read: () => {} })) socket.on('data', () => {});
     socket.on('end', () => socket.end());
+    socket.resume();
     return;
   }
+  socket.resume();
   const pump = (): void => {
     while (!socket.destroyed && socket.write(chunk));
   };
