@@ -2,8 +2,9 @@
 // index (txn-index.ts, only once an aborted transaction ends in the segment).
 // The .log file is whole record batches back to back, exactly as produced except for the base offset
 // written in at append; there is no file header. The segment appends with positional writes at its
-// size, finds the batch holding an offset (index lookup, then a walk over batch headers), and reads
-// whole batches as one standalone Buffer. Only the last segment of a log is appended to.
+// size, finds the batch holding an offset (where a recent read ended, else an index lookup and a
+// walk over batch headers), and reads whole batches as one standalone Buffer, in one pread when the
+// first batch fits. Only the last segment of a log is appended to.
 // Closing it for appends syncs its files: at once (closeForAppends: the log closing, recovery,
 // compaction), or off the thread through a SegmentFlusher when the log rolls (closeForAppendsAsync),
 // its index fds held open until that flush completes or the segment is closed.
