@@ -33,6 +33,11 @@ export type SessionOutcome =
   | { errorCode: number }
   | { errorCode: 0; sessionId: number; targets: (FetchTarget & { sent: SentState | null })[]; incremental: boolean };
 
+/** A target with nothing sent yet (fields written out: one object shape, no spread). */
+const unsent = (t: FetchTarget): FetchTarget & { sent: SentState | null } => ({
+  topic: t.topic, topicId: t.topicId, partition: t.partition, fetchOffset: t.fetchOffset, maxBytes: t.maxBytes, sent: null,
+});
+
 export function targetKey(t: { topic: string; topicId: string; partition: number }, byId: boolean): string {
   return `${byId ? t.topicId : t.topic}:${t.partition}`;
 }
@@ -46,17 +51,17 @@ export class FetchSessionCache {
    */
   open(sessionId: number, epoch: number, requested: FetchTarget[], forgotten: { topic: string; topicId: string; partition: number }[], byId: boolean): SessionOutcome {
     if (sessionId === 0) {
-      if (epoch === FINAL_EPOCH) return { errorCode: 0, sessionId: 0, targets: requested.map((t) => ({ ...t, sent: null })), incremental: false };
+      if (epoch === FINAL_EPOCH) return { errorCode: 0, sessionId: 0, targets: requested.map(unsent), incremental: false };
       if (epoch !== INITIAL_EPOCH) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
       const session: Session = { id: this.newId(), epoch: 1, partitions: new Map() };
-      for (const t of requested) session.partitions.set(targetKey(t, byId), { ...t, sent: null });
+      for (const t of requested) session.partitions.set(targetKey(t, byId), unsent(t));
       this.insert(session);
       return { errorCode: 0, sessionId: session.id, targets: [...session.partitions.values()], incremental: false };
     }
     const session = this.sessions.get(sessionId);
     if (epoch === FINAL_EPOCH) {
       this.sessions.delete(sessionId);
-      return { errorCode: 0, sessionId: 0, targets: requested.map((t) => ({ ...t, sent: null })), incremental: false };
+      return { errorCode: 0, sessionId: 0, targets: requested.map(unsent), incremental: false };
     }
     if (session === undefined) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
     if (epoch !== session.epoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };

@@ -99,7 +99,9 @@ function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchIt
   const log = logs.get(key);
   if (log === undefined) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null, more: false };
   const readCommitted = isolationLevel === 1;
-  const offsets = { highWatermark: log.logEndOffset, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+  const highWatermark = log.logEndOffset;
+  const lastStableOffset = log.lastStableOffset;
+  const logStartOffset = log.logStartOffset;
   let slot = -1;
   const alloc = useArena !== true || arena === null ? undefined : (size: number): Buffer => {
     // A second call (a first batch larger than maxBytes) replaces the first buffer.
@@ -124,17 +126,18 @@ function fetchOne({ key, fetchOffset, isolationLevel, arena: useArena }: FetchIt
       ({ code, records } = log.read(fetchOffset, maxBytes, alloc, minOneMessage));
     }
     const ok = code === ErrorCode.NONE;
-    const more = ok && nextOffsetAfter(records, fetchOffset) < (readCommitted ? offsets.lastStableOffset : offsets.highWatermark);
+    const more = ok && nextOffsetAfter(records, fetchOffset) < (readCommitted ? lastStableOffset : highWatermark);
     if (slot >= 0 && ok && records.length > 0) {
-      return { errorCode: code, ...offsets, records: null, inArena: { slot, start: records.byteOffset, length: records.length }, abortedTransactions, more };
+      const inArena = { slot, start: records.byteOffset, length: records.length };
+      return { errorCode: code, highWatermark, lastStableOffset, logStartOffset, records: null, inArena, abortedTransactions, more };
     }
     if (slot >= 0) arena!.free(slot);
     if (records.length > 0) transfer.push(records.buffer as ArrayBuffer);
-    return { errorCode: code, ...offsets, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null, more };
+    return { errorCode: code, highWatermark, lastStableOffset, logStartOffset, records: ok ? records : null, abortedTransactions: ok ? abortedTransactions : null, more };
   } catch (err) {
     if (slot >= 0) arena!.free(slot);
     console.error(`read from ${key} failed: ${String(err)}`);
-    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, ...offsets, records: null, abortedTransactions: null, more: false };
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, highWatermark, lastStableOffset, logStartOffset, records: null, abortedTransactions: null, more: false };
   }
 }
 

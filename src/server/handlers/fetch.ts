@@ -133,7 +133,11 @@ async function read(ctx: RequestContext, slots: Slot[], maxBytes: number): Promi
     } else if (r.more && left < s.item!.maxBytes) {
       full = true;
     }
-    s.result = { ...r, records, abortedTransactions };
+    // one shape for every result (a spread would build each object property by property)
+    s.result = {
+      errorCode: r.errorCode, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset,
+      records, abortedTransactions, more: r.more,
+    };
     s.errorCode = r.errorCode;
   });
   return { bytes, full };
